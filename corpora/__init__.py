@@ -1,0 +1,1 @@
+"""Loaders that turn each official source into Haystack ``Document`` passages (see ``corpora.schema``)."""
