@@ -19,6 +19,7 @@ class LoadReport:
     skipped: Counter = field(default_factory=Counter)
     reasons: list[str] = field(default_factory=list)
     max_reasons: int = 50
+    notes: Counter = field(default_factory=Counter)
 
     def add(self, source: str, count: int = 1) -> None:
         """Count ``count`` passages produced for ``source``."""
@@ -30,3 +31,10 @@ class LoadReport:
         if len(self.reasons) < self.max_reasons:
             self.reasons.append(f"{source}: {reason}")
         logger.debug("Skipped a %s record: %s", source, reason)
+
+    def note(self, source: str, message: str) -> None:
+        """Record one record of ``source`` kept but degraded (drug not identified, line repaired...)."""
+        self.notes[source] += 1
+        if len(self.reasons) < self.max_reasons:
+            self.reasons.append(f"{source} (note): {message}")
+        logger.debug("Note on a %s record: %s", source, message)

@@ -7,18 +7,18 @@ invented.
 | key | type | meaning |
 |---|---|---|
 | ``source`` | str | one of :class:`Source` (bdpm, has_opinion, interaction, notice, case_report, document) |
-| ``publisher`` | str | ``ANSM``, ``HAS``, ``ANSM/HAS/UNCAM``, ``Pan African Medical Journal``, or the user's label |
+| ``publisher`` | str | ``ANSM``, ``HAS``, ``ANSM/HAS/UNCAM``, ``Pan African Medical Journal``, user label |
 | ``title`` | str | human title shown to clinicians (French) |
 | ``doc_id`` | str | stable identifier, built only by the ``*_doc_id`` functions below |
-| ``section`` | str | section heading inside the source document, ``""`` when the passage is the whole record |
+| ``section`` | str | section heading in the source document, ``""`` when the passage is the whole record |
 | ``url`` | str | official page when known, else ``""`` |
-| ``date`` | str | ISO date ``YYYY-MM-DD`` of the record (HAS opinion date, AMM date, leaflet date), else ``""`` |
+| ``date`` | str | ISO date ``YYYY-MM-DD`` of the record (HAS opinion, AMM, leaflet date), else ``""`` |
 | ``version`` | str | corpus snapshot, e.g. ``bdpm-2026-01``, ``thesaurus-2020-10`` |
 | ``licence`` | str | licence of the text as stated by its publisher or mirror |
 | ``cis`` | list[str] | CIS codes of the specialties the passage is about (drug sources only) |
 | ``atc`` | list[str] | ATC codes of those specialties when known |
 | ``substances`` | list[str] | active substances, lower case, as written in the source |
-| ``dense_text`` | str | the short text that is embedded for dense retrieval (title + key facts), see pipelines |
+| ``dense_text`` | str | short text embedded for dense retrieval (title + key facts), see pipelines |
 
 Extra keys some sources add: ``smr_level``, ``asmr_level``, ``has_dossier``, ``interaction_level``
 (list of levels as written in the thesaurus), ``interaction_sides`` (the two sides), ``shortage_status``,
@@ -33,7 +33,7 @@ from enum import Enum
 from haystack import Document
 
 
-class Source(str, Enum):
+class Source(str, Enum):  # noqa: UP042 - StrEnum would change str(Source.BDPM), which callers may rely on
     """The kinds of source Esculape indexes."""
 
     BDPM = "bdpm"
@@ -57,7 +57,10 @@ REQUIRED_META = ("source", "publisher", "title", "doc_id", "section", "url", "da
 
 
 def slug(text: str) -> str:
-    """Lower-case ASCII slug used inside ids: ``'Inhibiteurs puissants du CYP3A4'`` -> ``'inhibiteurs-puissants-du-cyp3a4'``."""
+    """Lower-case ASCII slug used inside ids.
+
+    ``'Inhibiteurs puissants du CYP3A4'`` -> ``'inhibiteurs-puissants-du-cyp3a4'``.
+    """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
