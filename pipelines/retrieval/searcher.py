@@ -26,7 +26,11 @@ from haystack.components.joiners import DocumentJoiner
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
 from esculape.settings import Settings
+from pipelines.embedders.backends import load_backend
 from pipelines.embedders.components import CachedTextEmbedder
+from pipelines.retrieval.drug_lexicon import DrugLexicon, DrugMention
+from pipelines.retrieval.drug_query_expander import DrugQueryExpander
+from pipelines.retrieval.drug_retriever import DrugRetriever
 from pipelines.retrieval.fusion_trace import FusionTrace
 from pipelines.stores.in_memory import EsculapeInMemoryStore
 
@@ -36,7 +40,7 @@ MAX_QUERY_CHARS = 2000
 DEFAULT_CANDIDATES = 50
 
 
-class SearchMode(str, Enum):
+class SearchMode(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
     """Which retrievers answer a query."""
 
     BM25 = "bm25"
@@ -64,6 +68,8 @@ class SearchResult:
     documents: list[Document]
     notices: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    expanded_query: str = ""
+    drug_mentions: list[DrugMention] = field(default_factory=list)
 
 
 def build_query_pipeline(
@@ -74,6 +80,9 @@ def build_query_pipeline(
     dense_weight: float = 0.3,
     candidates: int = DEFAULT_CANDIDATES,
     reranker: Any | None = None,
+    expander: DrugQueryExpander | None = None,
+    drug_retriever: DrugRetriever | None = None,
+    drug_weight: float = 0.0,
 ) -> Pipeline:
     """Build the Haystack query pipeline for one mode.
 
@@ -84,8 +93,11 @@ def build_query_pipeline(
     :param dense_weight: weight of the dense ranking in reciprocal rank fusion.
     :param candidates: how many passages each retriever hands to the fusion.
     :param reranker: optional Haystack ranker (inputs ``query``, ``documents``, ``top_k``), off by default.
-    :returns: a pipeline whose inputs are ``query`` (and ``text`` for the embedder) and whose final
-        component ``trace`` outputs the ranked documents.
+    :param expander: optional drug-name expansion applied to the query before both retrievers.
+    :param drug_retriever: optional third retriever (hybrid mode, needs ``expander``).
+    :param drug_weight: weight of the drug retriever's ranking in reciprocal rank fusion.
+    :returns: a pipeline whose input is ``expander.query`` (or ``bm25.query`` and ``embedder.text``) and whose
+        final component ``trace`` (or ``reranker``) outputs the ranked documents.
     """
     if mode is not SearchMode.BM25 and text_embedder is None:
         raise ValueError(f"Mode '{mode.value}' needs a text embedder")
@@ -99,11 +111,24 @@ def build_query_pipeline(
         pipeline.add_component("dense", InMemoryEmbeddingRetriever(document_store=store, top_k=candidates))
         pipeline.connect("embedder.embedding", "dense.query_embedding")
 
+    if expander is not None:
+        pipeline.add_component("expander", expander)
+        if mode in (SearchMode.BM25, SearchMode.HYBRID):
+            pipeline.connect("expander.query", "bm25.query")
+        if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+            pipeline.connect("expander.query", "embedder.text")
+
     if mode is SearchMode.HYBRID:
-        joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=[bm25_weight, dense_weight])
-        pipeline.add_component("joiner", joiner)
+        use_drugs = drug_retriever is not None and expander is not None and drug_weight > 0
+        weights = [bm25_weight, dense_weight] + ([drug_weight] if use_drugs else [])
+        pipeline.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=weights))
         pipeline.connect("bm25.documents", "joiner.documents")
         pipeline.connect("dense.documents", "joiner.documents")
+        if use_drugs:
+            pipeline.add_component("drugs", drug_retriever)
+            pipeline.connect("expander.mentions", "drugs.mentions")
+            pipeline.connect("drugs.documents", "joiner.documents")
+            pipeline.connect("drugs.documents", "trace.drug_documents")
         pipeline.connect("joiner.documents", "trace.documents")
         pipeline.connect("bm25.documents", "trace.bm25_documents")
         pipeline.connect("dense.documents", "trace.dense_documents")
@@ -139,6 +164,8 @@ class Searcher:
         dense_weight: float = 0.3,
         candidates: int = DEFAULT_CANDIDATES,
         reranker: Any | None = None,
+        expand_drugs: bool = True,
+        drug_weight: float = 0.0,
     ) -> None:
         self.store = store
         self.embedder_spec = embedder_spec
@@ -146,7 +173,17 @@ class Searcher:
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.reranker = reranker
-        self._embedder = CachedTextEmbedder(embedder_spec)
+        self.expand_drugs = expand_drugs
+        self.drug_weight = drug_weight
+        self.lexicon = DrugLexicon.from_documents(
+            store.filter_documents(
+                {"field": "meta.source", "operator": "in", "value": ["bdpm", "interaction"]}
+            ),
+            analyzer=store.analyzer,
+        )
+        # One model in memory; each mode's pipeline gets its own component around it (Haystack components
+        # cannot be shared between pipelines).
+        self._backend = load_backend(embedder_spec)
         self._pipelines: dict[SearchMode, Pipeline] = {}
 
     @classmethod
@@ -162,7 +199,12 @@ class Searcher:
                 settings.embedder,
                 embedder_spec,
             )
-        options = {"bm25_weight": settings.bm25_weight, "dense_weight": settings.dense_weight, **overrides}
+        options = {
+            "bm25_weight": settings.bm25_weight,
+            "dense_weight": settings.dense_weight,
+            "drug_weight": settings.drug_weight,
+            **overrides,
+        }
         return cls(store, embedder_spec, **options)
 
     def pipeline(self, mode: SearchMode) -> Pipeline:
@@ -171,11 +213,14 @@ class Searcher:
             self._pipelines[mode] = build_query_pipeline(
                 self.store,
                 mode,
-                text_embedder=self._embedder,
+                text_embedder=CachedTextEmbedder(self._backend) if mode is not SearchMode.BM25 else None,
                 bm25_weight=self.bm25_weight,
                 dense_weight=self.dense_weight,
                 candidates=self.candidates,
                 reranker=self.reranker,
+                expander=DrugQueryExpander(self.lexicon) if self.expand_drugs else None,
+                drug_retriever=DrugRetriever(self.store) if self.expand_drugs else None,
+                drug_weight=self.drug_weight,
             )
         return self._pipelines[mode]
 
@@ -223,17 +268,29 @@ class Searcher:
         started = time.perf_counter()
         inputs: dict[str, dict[str, Any]] = {}
         candidates = max(self.candidates, top_k)
+        if self.expand_drugs:
+            inputs["expander"] = {"query": query}
         if mode in (SearchMode.BM25, SearchMode.HYBRID):
-            inputs["bm25"] = {"query": query, "filters": filters, "top_k": candidates}
+            inputs["bm25"] = {"filters": filters, "top_k": candidates}
+            if not self.expand_drugs:
+                inputs["bm25"]["query"] = query
         if mode in (SearchMode.DENSE, SearchMode.HYBRID):
-            inputs["embedder"] = {"text": query}
             inputs["dense"] = {"filters": filters, "top_k": candidates}
+            if not self.expand_drugs:
+                inputs["embedder"] = {"text": query}
         if mode is SearchMode.HYBRID:
             inputs["joiner"] = {"top_k": top_k}
         if self.reranker is not None:
             inputs["reranker"] = {"query": query, "top_k": top_k}
 
         final = "reranker" if self.reranker is not None else "trace"
-        output = self.pipeline(mode).run(inputs, include_outputs_from={final})
+        output = self.pipeline(mode).run(inputs, include_outputs_from={final, "expander"})
         documents = output[final]["documents"][:top_k]
-        return SearchResult(documents=documents, notices=notices, seconds=time.perf_counter() - started)
+        mentions = output.get("expander", {}).get("mentions", [])
+        return SearchResult(
+            documents=documents,
+            notices=notices,
+            seconds=time.perf_counter() - started,
+            expanded_query=output.get("expander", {}).get("query", query),
+            drug_mentions=mentions,
+        )

@@ -1,4 +1,4 @@
-"""The embedded default store: Haystack's in-memory store with French BM25 (bm25s) and vectorised dense search.
+"""The embedded default store: Haystack's in-memory store with French BM25 (bm25s) and fast dense search.
 
 Haystack's ``InMemoryDocumentStore`` tokenises BM25 text with a regular expression and scores dense
 queries by rebuilding a matrix from Python lists at every query; on the ~55,000 passages of the French

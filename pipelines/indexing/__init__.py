@@ -1,0 +1,1 @@
+"""Ingestion: load → clean → split → detect changes → embed → write, idempotent and incremental."""

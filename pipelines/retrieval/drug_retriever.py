@@ -1,0 +1,76 @@
+"""A third retriever, driven by the drugs named in the question rather than by its words.
+
+BM25 ranks a HAS opinion on « Eliquis » above the thesaurus entry « APIXABAN + INHIBITEURS PUISSANTS DU
+CYP3A4 » for « sous Eliquis, puis-je donner de la clarithromycine ? », because the brand name is rare and
+the opinion repeats it. The question is about two drugs; the passages that answer it are those that name
+both, at substance or class level. This retriever returns them from the metadata of the ingested
+passages, so that fusion can weigh them against the lexical and dense rankings. (Returning the BDPM
+record of each drug named too was measured on the tune split and lowered MRR: it is not done.)
+"""
+
+import re
+from dataclasses import replace
+
+from haystack import Document, component
+
+from pipelines.retrieval.drug_lexicon import DrugMention, fold_name
+from pipelines.stores.in_memory import EsculapeInMemoryStore
+
+# Words that do not identify a substance (« dinitrate d'isosorbide » is matched by « isosorbide »).
+_FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+SUBSTANCE_LEVEL_SCORE = 2.0
+CLASS_LEVEL_SCORE = 1.0
+
+
+def _tokens(name: str) -> frozenset[str]:
+    return frozenset(token for token in _TOKEN.findall(fold_name(name)) if token not in _FILLER)
+
+
+def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[str]]) -> bool:
+    """True when a thesaurus name's words are all among the words of one of the drug's substances."""
+    return any(name and name <= substance for name in thesaurus_names for substance in substances)
+
+
+@component
+class DrugRetriever:
+    """Interaction passages that cover two drugs of the question, substance-level ones first.
+
+    :param store: the store holding the ``interaction`` passages.
+    """
+
+    def __init__(self, store: EsculapeInMemoryStore) -> None:
+        self.store = store
+        self._interactions = [
+            (
+                doc.id,
+                [_tokens(side) for side in doc.meta.get("interaction_sides", [])],
+                [_tokens(name) for name in doc.meta.get("substances", [])],
+            )
+            for doc in store.storage.values()
+            if doc.meta.get("source") == "interaction"
+        ]
+
+    @component.output_types(documents=list[Document])
+    def run(self, mentions: list[DrugMention], top_k: int = 20) -> dict[str, list[Document]]:
+        """:param mentions: drugs found in the question (see ``DrugQueryExpander``).
+        :returns: ``documents``, best first: substance-level interactions, then class-level ones."""
+        drugs = [[_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
+        scored: dict[str, float] = {}
+
+        for first in range(len(drugs)):
+            for second in range(first + 1, len(drugs)):
+                a, b = drugs[first], drugs[second]
+                if set(a) == set(b):
+                    continue
+                for doc_id, sides, names in self._interactions:
+                    if not (_matches(names, a) and _matches(names, b)):
+                        continue
+                    direct = _matches(sides, a) and _matches(sides, b)
+                    score = SUBSTANCE_LEVEL_SCORE if direct else CLASS_LEVEL_SCORE
+                    scored[doc_id] = max(scored.get(doc_id, 0.0), score)
+
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        documents = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]
+        return {"documents": documents}

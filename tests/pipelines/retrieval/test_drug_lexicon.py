@@ -1,0 +1,109 @@
+"""Drug names as clinicians type them, mapped to substances; the drug retriever and the query expansion."""
+
+import pytest
+from haystack import Document
+
+from pipelines.analysis.french import FrenchAnalyzer
+from pipelines.retrieval.drug_lexicon import DrugLexicon, brand_words, substance_core
+from pipelines.retrieval.drug_query_expander import DrugQueryExpander
+from pipelines.retrieval.drug_retriever import DrugRetriever
+from pipelines.stores.in_memory import EsculapeInMemoryStore
+
+
+def _bdpm(cis, title, substances):
+    return Document(
+        id=f"bdpm:{cis}",
+        content=title,
+        meta={"source": "bdpm", "title": title, "cis": [cis], "substances": substances, "commercialised": True},
+    )
+
+
+def _interaction(main, plus, substances):
+    doc_id = f"interaction:{main.lower()}--{plus.lower()}"
+    return Document(
+        id=doc_id,
+        content=f"{main} + {plus}",
+        meta={"source": "interaction", "interaction_sides": [main, plus], "substances": substances},
+    )
+
+
+DOCUMENTS = [
+    _bdpm("1", "ELIQUIS 5 mg, comprimé pelliculé", ["apixaban"]),
+    _bdpm("2", "ZECLAR 500 mg, comprimé pelliculé", ["clarithromycine"]),
+    _bdpm("3", "CLARITHROMYCINE ARROW 250 mg, comprimé", ["clarithromycine"]),
+    _bdpm("4", "TEGRETOL L.P. 200 mg, comprimé", ["carbamazépine"]),
+    _bdpm("5", "SOLUTION INJECTABLE DE CHLORURE DE SODIUM 0,9 %, solution injectable", ["chlorure de sodium"]),
+    _bdpm("6", "DEROXAT 20 mg, comprimé", ["chlorhydrate de paroxétine hémihydraté"]),
+    _bdpm("7", "ADVIL 200 mg, comprimé", ["ibuprofène"]),
+    _bdpm("8", "NUROFEN RHUME, comprimé", ["ibuprofène", "pseudoéphédrine"]),
+    _interaction(
+        "APIXABAN",
+        "INHIBITEURS PUISSANTS DU CYP3A4",
+        ["apixaban", "inhibiteurs puissants du cyp3a4", "clarithromycine", "itraconazole"],
+    ),
+    _interaction("CLARITHROMYCINE", "APIXABAN", ["clarithromycine", "apixaban"]),
+    _interaction(
+        "ANTI-INFLAMMATOIRES NON STÉROÏDIENS",
+        "LITHIUM",
+        ["anti-inflammatoires non stéroïdiens", "lithium", "ibuprofene", "ketoprofene"],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return DrugLexicon.from_documents(DOCUMENTS, analyzer=FrenchAnalyzer())
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Mon patient sous Eliquis peut-il prendre du Zéclar ?", [("apixaban",), ("clarithromycine",)]),
+        ("apixaban et clarithro en même temps ?", [("apixaban",), ("clarithromycine",)]),
+        ("TÉGRÉTOL et grossesse", [("carbamazépine",)]),
+        ("deroxat le soir ?", [("chlorhydrate de paroxétine hémihydraté",)]),
+    ],
+)
+def test_brands_substances_and_abbreviations_are_found(lexicon, question, expected):
+    assert [mention.substances for mention in lexicon.find(question)] == expected
+
+
+def test_form_words_and_short_words_are_not_drugs(lexicon):
+    assert lexicon.find("une solution injectable contre la douleur") == []
+
+
+def test_a_substance_name_is_kept_even_when_many_specialties_combine_it(lexicon):
+    assert [m.substances for m in lexicon.find("ibuprofène chez l'enfant")] == [("ibuprofène",)]
+
+
+def test_class_names_in_everyday_words_are_found(lexicon):
+    mentions = lexicon.find("un anti-inflammatoire chez un patient sous lithium")
+    assert "anti-inflammatoires non stéroïdiens" in [mention.text for mention in mentions]
+
+
+def test_brand_words_and_substance_core():
+    assert brand_words("TEGRETOL L.P. 200 mg, comprimé") == ["tegretol", "l", "p"]
+    assert substance_core("ranitidine (chlorhydrate de)") == "ranitidine"
+    assert substance_core("chlorhydrate d'amiodarone") == "amiodarone"
+
+
+def test_expansion_only_for_questions_about_several_drugs(lexicon):
+    expander = DrugQueryExpander(lexicon)
+    two = expander.run(query="Eliquis et Zeclar ?")
+    assert two["query"] == "Eliquis et Zeclar ? (apixaban, clarithromycine)"
+    one = expander.run(query="Eliquis chez le sujet âgé")
+    assert one["query"] == "Eliquis chez le sujet âgé"
+    assert [m.text for m in one["mentions"]] == ["eliquis"]
+
+
+def test_drug_retriever_ranks_substance_level_before_class_level(lexicon):
+    store = EsculapeInMemoryStore()
+    store.write_documents(DOCUMENTS)
+    mentions = lexicon.find("Eliquis et Zeclar")
+    hits = DrugRetriever(store).run(mentions=mentions)["documents"]
+    assert [hit.id for hit in hits] == [
+        "interaction:clarithromycine--apixaban",
+        "interaction:apixaban--inhibiteurs puissants du cyp3a4",
+    ]
+    assert hits[0].score > hits[1].score
+    assert DrugRetriever(store).run(mentions=lexicon.find("Eliquis seul"))["documents"] == []
