@@ -12,3 +12,5 @@
 | ``download`` | ``download_bdpm``: fetch the current BDPM files |
 | ``tabular`` / ``text`` | TSV reading with detected encoding; folding, dates and sentence-bounded packing |
 """
+
+import esculape  # noqa: F401  (switches every library's usage reporting off before it is imported)

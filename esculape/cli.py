@@ -50,6 +50,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Load the corpus and (re)build the index incrementally."""
     from corpora.catalog import CorpusError
     from corpora.download import DownloadError, download_bdpm
+    from pipelines.embedders.cache import EmbeddingCacheError
     from pipelines.indexing.indexer import Indexer
 
     settings = _settings(args)
@@ -71,7 +72,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     indexer = Indexer(settings, embed_sources=args.embed_sources, progress_bar=not args.quiet)
     try:
         summary = indexer.run(sources=args.sources, force=args.force)
-    except (CorpusError, FileNotFoundError) as error:
+    except (CorpusError, EmbeddingCacheError, FileNotFoundError) as error:
         raise CliError(str(error)) from error
     print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json else summary.format())
     return 0

@@ -18,9 +18,9 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 DEFAULT_EMBEDDER = "use"
 # Chosen on the tune split by `python -m evals.retrieval.tune` (recall@10 + MRR), see the README.
-DEFAULT_BM25_WEIGHT = 0.85
+DEFAULT_BM25_WEIGHT = 0.65
 DEFAULT_DENSE_WEIGHT = 0.05
-DEFAULT_DRUG_WEIGHT = 0.1
+DEFAULT_DRUG_WEIGHT = 0.3
 
 
 def _default_corpus() -> Path | None:

@@ -4,10 +4,10 @@
     python -m evals.retrieval.tune --json
 
 The questions are the generated *tune* split plus ``hand_tune.jsonl`` (written apart from the test set).
-Each question is retrieved once by BM25 and once by the dense retriever (``--candidates`` passages each);
-every setting is then scored by fusing those two lists with Haystack's own ``DocumentJoiner``, so the sweep
-measures exactly what the query pipeline would return. The generated test split and the hand-written test
-set (``hand.jsonl``) stay unseen until the chosen setting is reported.
+Each question is retrieved once by BM25, the dense retriever and the drug retriever (``--candidates`` each);
+every setting is then scored by fusing the lists with the pipeline's own ``RankFusion`` component, so the
+sweep measures exactly what the query pipeline would return. The generated test split and the hand-written
+test set (``hand.jsonl``) stay unseen until the chosen setting is reported.
 """
 
 import argparse
@@ -15,10 +15,9 @@ import itertools
 import json
 import sys
 
-from haystack.components.joiners import DocumentJoiner
-
 from esculape.settings import Settings
 from pipelines.retrieval.drug_retriever import DrugRetriever
+from pipelines.retrieval.rank_fusion import RankFusion
 from pipelines.retrieval.searcher import Searcher
 
 from .gold import load_questions, resolve_gold
@@ -31,12 +30,13 @@ HAND_TUNE = HERE / "hand_tune.jsonl"
 
 DENSE_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
 DRUG_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4)
+SPECIALTIES_PER_DRUG = (0, 3)
 
 
-def _retrieve(searcher: Searcher, questions: list[dict], candidates: int) -> list[tuple]:
+def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, specialties: int) -> list[tuple]:
     """Gold, BM25, dense and drug rankings of each question (retrieved once for the whole sweep)."""
     documents = list(searcher.store.storage.values())
-    drug_retriever = DrugRetriever(searcher.store)
+    drug_retriever = DrugRetriever(searcher.store, specialties_per_drug=specialties)
     retrieved = []
     for question in questions:
         gold = set(resolve_gold(question, documents))
@@ -56,11 +56,14 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
     the top, where the answer pipeline reads first), averaged over the sets so that the small hand-written
     set weighs as much as the generated one.
     """
-    retrieved = {
-        name: _retrieve(searcher, questions, candidates) for name, questions in question_sets.items()
+    by_variant = {
+        specialties: {
+            name: _retrieve(searcher, qs, candidates, specialties) for name, qs in question_sets.items()
+        }
+        for specialties in SPECIALTIES_PER_DRUG
     }
 
-    def score(fuse) -> dict:
+    def score(fuse, retrieved) -> dict:
         row = {}
         for name, items in retrieved.items():
             metrics = mean_metrics(
@@ -71,29 +74,38 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
         return row
 
     rows = []
-    for dense_weight, drug_weight in itertools.product(DENSE_WEIGHTS, DRUG_WEIGHTS):
+    grid = itertools.product(DENSE_WEIGHTS, DRUG_WEIGHTS, SPECIALTIES_PER_DRUG)
+    for dense_weight, drug_weight, specialties in grid:
+        if drug_weight == 0 and specialties:
+            continue
         bm25_weight = round(1 - dense_weight - drug_weight, 2)
-        joiner = DocumentJoiner(
-            join_mode="reciprocal_rank_fusion",
-            weights=[bm25_weight, dense_weight or 1e-9, drug_weight or 1e-9],
-        )
+        weights = {"bm25": bm25_weight, "dense": dense_weight, "drug": drug_weight}
+        fusion = RankFusion({name: weight for name, weight in weights.items() if weight > 0})
 
-        def fuse(item, joiner=joiner, dense_weight=dense_weight, drug_weight=drug_weight) -> list[str]:
+        def fuse(item, fusion=fusion) -> list[str]:
             _, bm25, dense, drugs = item
-            lists = [bm25, dense if dense_weight else [], drugs if drug_weight else []]
-            return [doc.id for doc in joiner.run(documents=lists, top_k=candidates)["documents"]]
+            fused = fusion.run(
+                bm25_documents=bm25, dense_documents=dense, drug_documents=drugs, top_k=candidates
+            )
+            return [doc.id for doc in fused["documents"]]
 
         rows.append(
             {
-                "setting": f"bm25 {bm25_weight} / dense {dense_weight} / drug {drug_weight}",
+                "setting": f"bm25 {bm25_weight} / dense {dense_weight} / drug {drug_weight}"
+                + (f" (+{specialties} BDPM records per drug)" if specialties else ""),
                 "weights": [bm25_weight, dense_weight, drug_weight],
-                **score(fuse),
+                "specialties_per_drug": specialties,
+                **score(fuse, by_variant[specialties]),
             }
         )
     rows.sort(key=lambda row: row["criterion"], reverse=True)
     for name, index in (("bm25 alone", 1), ("dense alone", 2)):
         rows.append(
-            {"setting": name, "weights": None, **score(lambda item, i=index: [d.id for d in item[i]])}
+            {
+                "setting": name,
+                "weights": None,
+                **score(lambda item, i=index: [d.id for d in item[i]], by_variant[0]),
+            }
         )
     return rows
 

@@ -29,11 +29,13 @@ from haystack import Document, Pipeline, component
 from haystack.components.joiners import DocumentJoiner
 from haystack.components.preprocessors import DocumentCleaner
 from haystack.components.writers import DocumentWriter
+from haystack.core.errors import PipelineRuntimeError
 from haystack.document_stores.types import DuplicatePolicy
 
-from corpora.catalog import load_corpus
+from corpora.catalog import CorpusError, discover, load_corpus
 from corpora.report import LoadReport
 from esculape.settings import Settings
+from pipelines.embedders.cache import EmbeddingCacheError
 from pipelines.embedders.components import CachedDocumentEmbedder
 from pipelines.indexing.change_detector import ChangeDetector
 from pipelines.indexing.embed_selection import EmbedSelection
@@ -175,6 +177,7 @@ class Indexer:
                 "or run `esculape ingest --download bdpm`."
             )
 
+        discover(Path(corpus_dir))  # fails fast, with the fix in the message, on a missing or empty folder
         store = self._open_store()
         if store.manifest and (
             store.manifest.get("embedder") != self.settings.embedder
@@ -195,7 +198,13 @@ class Indexer:
             return self._finish(summary, started)
 
         pipeline = self._pipeline(store, Path(corpus_dir), sources)
-        output = pipeline.run({}, include_outputs_from={"changes", "embedder", "loader"})
+        try:
+            output = pipeline.run({}, include_outputs_from={"changes", "embedder", "loader"})
+        except PipelineRuntimeError as error:
+            # Haystack wraps a component's exception; the user needs the original, actionable message.
+            if isinstance(error.__cause__, (CorpusError, EmbeddingCacheError)):
+                raise error.__cause__ from None
+            raise
         report = pipeline.get_component("loader").report
 
         summary = IngestSummary(

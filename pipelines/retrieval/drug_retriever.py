@@ -4,8 +4,8 @@ BM25 ranks a HAS opinion on « Eliquis » above the thesaurus entry « APIXABAN 
 CYP3A4 » for « sous Eliquis, puis-je donner de la clarithromycine ? », because the brand name is rare and
 the opinion repeats it. The question is about two drugs; the passages that answer it are those that name
 both, at substance or class level. This retriever returns them from the metadata of the ingested
-passages, so that fusion can weigh them against the lexical and dense rankings. (Returning the BDPM
-record of each drug named too was measured on the tune split and lowered MRR: it is not done.)
+passages, then (optionally) the BDPM record of each drug named, so that fusion can weigh them against
+the lexical and dense rankings.
 """
 
 import re
@@ -20,8 +20,9 @@ from pipelines.stores.in_memory import EsculapeInMemoryStore
 _FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 
-SUBSTANCE_LEVEL_SCORE = 2.0
-CLASS_LEVEL_SCORE = 1.0
+SUBSTANCE_LEVEL_SCORE = 3.0
+CLASS_LEVEL_SCORE = 2.0
+SPECIALTY_SCORE = 1.0
 
 
 def _tokens(name: str) -> frozenset[str]:
@@ -35,13 +36,15 @@ def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[s
 
 @component
 class DrugRetriever:
-    """Interaction passages that cover two drugs of the question, substance-level ones first.
+    """Interaction passages that cover two drugs of the question, then the BDPM records of each drug named.
 
-    :param store: the store holding the ``interaction`` passages.
+    :param store: the store holding the ``interaction`` and ``bdpm`` passages.
+    :param specialties_per_drug: BDPM records returned per drug named (marketed ones first); 0 for none.
     """
 
-    def __init__(self, store: EsculapeInMemoryStore) -> None:
+    def __init__(self, store: EsculapeInMemoryStore, specialties_per_drug: int = 0) -> None:
         self.store = store
+        self.specialties_per_drug = specialties_per_drug
         self._interactions = [
             (
                 doc.id,
@@ -55,7 +58,7 @@ class DrugRetriever:
     @component.output_types(documents=list[Document])
     def run(self, mentions: list[DrugMention], top_k: int = 20) -> dict[str, list[Document]]:
         """:param mentions: drugs found in the question (see ``DrugQueryExpander``).
-        :returns: ``documents``, best first: substance-level interactions, then class-level ones."""
+        :returns: ``documents``, best first: substance-level interactions, class-level ones, BDPM records."""
         drugs = [[_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
         scored: dict[str, float] = {}
 
@@ -70,6 +73,12 @@ class DrugRetriever:
                     direct = _matches(sides, a) and _matches(sides, b)
                     score = SUBSTANCE_LEVEL_SCORE if direct else CLASS_LEVEL_SCORE
                     scored[doc_id] = max(scored.get(doc_id, 0.0), score)
+
+        for mention in mentions:
+            for rank, cis in enumerate(mention.cis[: self.specialties_per_drug]):
+                doc_id = f"bdpm:{cis}"
+                if doc_id in self.store.storage and doc_id not in scored:
+                    scored[doc_id] = SPECIALTY_SCORE - rank / 100
 
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         documents = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]

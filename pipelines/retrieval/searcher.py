@@ -22,7 +22,6 @@ from enum import Enum
 from typing import Any
 
 from haystack import Document, Pipeline
-from haystack.components.joiners import DocumentJoiner
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
 from esculape.settings import Settings
@@ -31,13 +30,15 @@ from pipelines.embedders.components import CachedTextEmbedder
 from pipelines.retrieval.drug_lexicon import DrugLexicon, DrugMention
 from pipelines.retrieval.drug_query_expander import DrugQueryExpander
 from pipelines.retrieval.drug_retriever import DrugRetriever
-from pipelines.retrieval.fusion_trace import FusionTrace
+from pipelines.retrieval.rank_fusion import RankFusion
 from pipelines.stores.in_memory import EsculapeInMemoryStore
 
 logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 DEFAULT_CANDIDATES = 50
+# BDPM records the drug retriever adds per drug named, chosen with the weights by evals/retrieval/tune.py.
+DEFAULT_SPECIALTIES_PER_DRUG = 3
 
 
 class SearchMode(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
@@ -97,51 +98,43 @@ def build_query_pipeline(
     :param drug_retriever: optional third retriever (hybrid mode, needs ``expander``).
     :param drug_weight: weight of the drug retriever's ranking in reciprocal rank fusion.
     :returns: a pipeline whose input is ``expander.query`` (or ``bm25.query`` and ``embedder.text``) and whose
-        final component ``trace`` (or ``reranker``) outputs the ranked documents.
+        final component ``fusion`` (or ``reranker``) outputs the ranked documents.
     """
     if mode is not SearchMode.BM25 and text_embedder is None:
         raise ValueError(f"Mode '{mode.value}' needs a text embedder")
 
+    use_drugs = (
+        mode is SearchMode.HYBRID and drug_retriever is not None and expander is not None and drug_weight > 0
+    )
+    if mode is SearchMode.HYBRID:
+        weights = {"bm25": bm25_weight, "dense": dense_weight} | ({"drug": drug_weight} if use_drugs else {})
+    else:
+        weights = {mode.value: 1.0}
+
     pipeline = Pipeline()
-    pipeline.add_component("trace", FusionTrace(mode=mode.value))
+    pipeline.add_component("fusion", RankFusion(weights=weights, mode=mode.value))
+    if expander is not None:
+        pipeline.add_component("expander", expander)
     if mode in (SearchMode.BM25, SearchMode.HYBRID):
         pipeline.add_component("bm25", InMemoryBM25Retriever(document_store=store, top_k=candidates))
+        pipeline.connect("bm25.documents", "fusion.bm25_documents")
+        if expander is not None:
+            pipeline.connect("expander.query", "bm25.query")
     if mode in (SearchMode.DENSE, SearchMode.HYBRID):
         pipeline.add_component("embedder", text_embedder)
         pipeline.add_component("dense", InMemoryEmbeddingRetriever(document_store=store, top_k=candidates))
         pipeline.connect("embedder.embedding", "dense.query_embedding")
-
-    if expander is not None:
-        pipeline.add_component("expander", expander)
-        if mode in (SearchMode.BM25, SearchMode.HYBRID):
-            pipeline.connect("expander.query", "bm25.query")
-        if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+        pipeline.connect("dense.documents", "fusion.dense_documents")
+        if expander is not None:
             pipeline.connect("expander.query", "embedder.text")
-
-    if mode is SearchMode.HYBRID:
-        use_drugs = drug_retriever is not None and expander is not None and drug_weight > 0
-        weights = [bm25_weight, dense_weight] + ([drug_weight] if use_drugs else [])
-        pipeline.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion", weights=weights))
-        pipeline.connect("bm25.documents", "joiner.documents")
-        pipeline.connect("dense.documents", "joiner.documents")
-        if use_drugs:
-            pipeline.add_component("drugs", drug_retriever)
-            pipeline.connect("expander.mentions", "drugs.mentions")
-            pipeline.connect("drugs.documents", "joiner.documents")
-            pipeline.connect("drugs.documents", "trace.drug_documents")
-        pipeline.connect("joiner.documents", "trace.documents")
-        pipeline.connect("bm25.documents", "trace.bm25_documents")
-        pipeline.connect("dense.documents", "trace.dense_documents")
-    elif mode is SearchMode.BM25:
-        pipeline.connect("bm25.documents", "trace.documents")
-        pipeline.connect("bm25.documents", "trace.bm25_documents")
-    else:
-        pipeline.connect("dense.documents", "trace.documents")
-        pipeline.connect("dense.documents", "trace.dense_documents")
+    if use_drugs:
+        pipeline.add_component("drugs", drug_retriever)
+        pipeline.connect("expander.mentions", "drugs.mentions")
+        pipeline.connect("drugs.documents", "fusion.drug_documents")
 
     if reranker is not None:
         pipeline.add_component("reranker", reranker)
-        pipeline.connect("trace.documents", "reranker.documents")
+        pipeline.connect("fusion.documents", "reranker.documents")
     return pipeline
 
 
@@ -166,6 +159,7 @@ class Searcher:
         reranker: Any | None = None,
         expand_drugs: bool = True,
         drug_weight: float = 0.0,
+        specialties_per_drug: int = DEFAULT_SPECIALTIES_PER_DRUG,
     ) -> None:
         self.store = store
         self.embedder_spec = embedder_spec
@@ -175,6 +169,7 @@ class Searcher:
         self.reranker = reranker
         self.expand_drugs = expand_drugs
         self.drug_weight = drug_weight
+        self.specialties_per_drug = specialties_per_drug
         self.lexicon = DrugLexicon.from_documents(
             store.filter_documents(
                 {"field": "meta.source", "operator": "in", "value": ["bdpm", "interaction"]}
@@ -219,7 +214,9 @@ class Searcher:
                 candidates=self.candidates,
                 reranker=self.reranker,
                 expander=DrugQueryExpander(self.lexicon) if self.expand_drugs else None,
-                drug_retriever=DrugRetriever(self.store) if self.expand_drugs else None,
+                drug_retriever=DrugRetriever(self.store, self.specialties_per_drug)
+                if self.expand_drugs
+                else None,
                 drug_weight=self.drug_weight,
             )
         return self._pipelines[mode]
@@ -278,12 +275,11 @@ class Searcher:
             inputs["dense"] = {"filters": filters, "top_k": candidates}
             if not self.expand_drugs:
                 inputs["embedder"] = {"text": query}
-        if mode is SearchMode.HYBRID:
-            inputs["joiner"] = {"top_k": top_k}
+        inputs["fusion"] = {"top_k": top_k}
         if self.reranker is not None:
             inputs["reranker"] = {"query": query, "top_k": top_k}
 
-        final = "reranker" if self.reranker is not None else "trace"
+        final = "reranker" if self.reranker is not None else "fusion"
         output = self.pipeline(mode).run(inputs, include_outputs_from={final, "expander"})
         documents = output[final]["documents"][:top_k]
         mentions = output.get("expander", {}).get("mentions", [])

@@ -111,7 +111,8 @@ def test_search_finds_the_interaction_with_per_retriever_traces(ingested):
     top = result.documents[0]
     assert top.meta["source"] == "interaction"
     assert "APIXABAN" in top.content
-    assert set(top.meta["ranks"]) == {"bm25", "dense", "hybrid"}
+    assert set(top.meta["ranks"]) == {"bm25", "dense", "drug", "hybrid"}
+    assert top.meta["ranks"]["drug"] == 1  # the drug retriever found the pair
     assert top.meta["ranks"]["hybrid"] == 1
 
     only_has = searcher.search(

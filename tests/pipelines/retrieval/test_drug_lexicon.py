@@ -14,7 +14,13 @@ def _bdpm(cis, title, substances):
     return Document(
         id=f"bdpm:{cis}",
         content=title,
-        meta={"source": "bdpm", "title": title, "cis": [cis], "substances": substances, "commercialised": True},
+        meta={
+            "source": "bdpm",
+            "title": title,
+            "cis": [cis],
+            "substances": substances,
+            "commercialised": True,
+        },
     )
 
 
@@ -32,7 +38,9 @@ DOCUMENTS = [
     _bdpm("2", "ZECLAR 500 mg, comprimé pelliculé", ["clarithromycine"]),
     _bdpm("3", "CLARITHROMYCINE ARROW 250 mg, comprimé", ["clarithromycine"]),
     _bdpm("4", "TEGRETOL L.P. 200 mg, comprimé", ["carbamazépine"]),
-    _bdpm("5", "SOLUTION INJECTABLE DE CHLORURE DE SODIUM 0,9 %, solution injectable", ["chlorure de sodium"]),
+    _bdpm(
+        "5", "SOLUTION INJECTABLE DE CHLORURE DE SODIUM 0,9 %, solution injectable", ["chlorure de sodium"]
+    ),
     _bdpm("6", "DEROXAT 20 mg, comprimé", ["chlorhydrate de paroxétine hémihydraté"]),
     _bdpm("7", "ADVIL 200 mg, comprimé", ["ibuprofène"]),
     _bdpm("8", "NUROFEN RHUME, comprimé", ["ibuprofène", "pseudoéphédrine"]),
