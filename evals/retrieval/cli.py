@@ -36,8 +36,8 @@ def run_retrieval_eval(
 
     recorded = {
         "embedder": searcher.embedder_spec,
-        "bm25_weight": searcher.bm25_weight,
-        "dense_weight": searcher.dense_weight,
+        "fusion_weights": searcher.weights,
+        "specialties_per_drug": searcher.specialties_per_drug,
         "candidates": searcher.candidates,
         "split": split,
         "limit": limit,

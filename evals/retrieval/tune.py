@@ -29,12 +29,13 @@ from .run import HERE, load_sets
 HAND_TUNE = HERE / "hand_tune.jsonl"
 
 DENSE_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
-DRUG_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4)
-SPECIALTIES_PER_DRUG = (0, 3)
+PAIR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+RECORD_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
+SPECIALTIES_PER_DRUG = 3
 
 
 def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, specialties: int) -> list[tuple]:
-    """Gold, BM25, dense and drug rankings of each question (retrieved once for the whole sweep)."""
+    """Gold and the four rankings of each question (retrieved once for the whole sweep)."""
     documents = list(searcher.store.storage.values())
     drug_retriever = DrugRetriever(searcher.store, specialties_per_drug=specialties)
     retrieved = []
@@ -44,8 +45,8 @@ def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, specia
             continue
         bm25 = searcher.search(question["question"], mode="bm25", top_k=candidates)
         dense = searcher.search(question["question"], mode="dense", top_k=candidates).documents
-        drugs = drug_retriever.run(mentions=bm25.drug_mentions)["documents"]
-        retrieved.append((gold, bm25.documents, dense, drugs))
+        drugs = drug_retriever.run(mentions=bm25.drug_mentions)
+        retrieved.append((gold, bm25.documents, dense, drugs["pairs"], drugs["records"]))
     return retrieved
 
 
@@ -56,11 +57,9 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
     the top, where the answer pipeline reads first), averaged over the sets so that the small hand-written
     set weighs as much as the generated one.
     """
-    by_variant = {
-        specialties: {
-            name: _retrieve(searcher, qs, candidates, specialties) for name, qs in question_sets.items()
-        }
-        for specialties in SPECIALTIES_PER_DRUG
+    retrieved_sets = {
+        name: _retrieve(searcher, questions, candidates, SPECIALTIES_PER_DRUG)
+        for name, questions in question_sets.items()
     }
 
     def score(fuse, retrieved) -> dict:
@@ -74,37 +73,31 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
         return row
 
     rows = []
-    grid = itertools.product(DENSE_WEIGHTS, DRUG_WEIGHTS, SPECIALTIES_PER_DRUG)
-    for dense_weight, drug_weight, specialties in grid:
-        if drug_weight == 0 and specialties:
-            continue
-        bm25_weight = round(1 - dense_weight - drug_weight, 2)
-        weights = {"bm25": bm25_weight, "dense": dense_weight, "drug": drug_weight}
+    for dense, pairs, records in itertools.product(DENSE_WEIGHTS, PAIR_WEIGHTS, RECORD_WEIGHTS):
+        bm25 = round(1 - dense - pairs - records, 2)
+        weights = {"bm25": bm25, "dense": dense, "pairs": pairs, "records": records}
         fusion = RankFusion({name: weight for name, weight in weights.items() if weight > 0})
 
         def fuse(item, fusion=fusion) -> list[str]:
-            _, bm25, dense, drugs = item
+            _, bm25_hits, dense_hits, pair_hits, record_hits = item
             fused = fusion.run(
-                bm25_documents=bm25, dense_documents=dense, drug_documents=drugs, top_k=candidates
+                bm25_documents=bm25_hits,
+                dense_documents=dense_hits,
+                pair_documents=pair_hits,
+                record_documents=record_hits,
+                top_k=candidates,
             )
             return [doc.id for doc in fused["documents"]]
 
-        rows.append(
-            {
-                "setting": f"bm25 {bm25_weight} / dense {dense_weight} / drug {drug_weight}"
-                + (f" (+{specialties} BDPM records per drug)" if specialties else ""),
-                "weights": [bm25_weight, dense_weight, drug_weight],
-                "specialties_per_drug": specialties,
-                **score(fuse, by_variant[specialties]),
-            }
-        )
+        setting = " / ".join(f"{name} {weight}" for name, weight in weights.items())
+        rows.append({"setting": setting, "weights": weights, **score(fuse, retrieved_sets)})
     rows.sort(key=lambda row: row["criterion"], reverse=True)
     for name, index in (("bm25 alone", 1), ("dense alone", 2)):
         rows.append(
             {
                 "setting": name,
                 "weights": None,
-                **score(lambda item, i=index: [d.id for d in item[i]], by_variant[0]),
+                **score(lambda item, i=index: [d.id for d in item[i]], retrieved_sets),
             }
         )
     return rows

@@ -20,9 +20,8 @@ from pipelines.stores.in_memory import EsculapeInMemoryStore
 _FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 
-SUBSTANCE_LEVEL_SCORE = 3.0
-CLASS_LEVEL_SCORE = 2.0
-SPECIALTY_SCORE = 1.0
+SUBSTANCE_LEVEL_SCORE = 2.0
+CLASS_LEVEL_SCORE = 1.0
 
 
 def _tokens(name: str) -> frozenset[str]:
@@ -36,7 +35,10 @@ def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[s
 
 @component
 class DrugRetriever:
-    """Interaction passages that cover two drugs of the question, then the BDPM records of each drug named.
+    """Two rankings from the drugs of a question: the interaction passages covering two of them
+    (``pairs``: substance-level entries first, then class-level ones) and the BDPM records of each drug
+    named (``records``). They are separate so that fusion can weigh an exact interaction match apart
+    from a drug's record.
 
     :param store: the store holding the ``interaction`` and ``bdpm`` passages.
     :param specialties_per_drug: BDPM records returned per drug named (marketed ones first); 0 for none.
@@ -55,13 +57,12 @@ class DrugRetriever:
             if doc.meta.get("source") == "interaction"
         ]
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(pairs=list[Document], records=list[Document])
     def run(self, mentions: list[DrugMention], top_k: int = 20) -> dict[str, list[Document]]:
         """:param mentions: drugs found in the question (see ``DrugQueryExpander``).
-        :returns: ``documents``, best first: substance-level interactions, class-level ones, BDPM records."""
+        :returns: ``pairs`` and ``records``, each best first and at most ``top_k`` long."""
         drugs = [[_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
-        scored: dict[str, float] = {}
-
+        pair_scores: dict[str, float] = {}
         for first in range(len(drugs)):
             for second in range(first + 1, len(drugs)):
                 a, b = drugs[first], drugs[second]
@@ -72,14 +73,15 @@ class DrugRetriever:
                         continue
                     direct = _matches(sides, a) and _matches(sides, b)
                     score = SUBSTANCE_LEVEL_SCORE if direct else CLASS_LEVEL_SCORE
-                    scored[doc_id] = max(scored.get(doc_id, 0.0), score)
+                    pair_scores[doc_id] = max(pair_scores.get(doc_id, 0.0), score)
 
+        records: list[Document] = []
         for mention in mentions:
-            for rank, cis in enumerate(mention.cis[: self.specialties_per_drug]):
-                doc_id = f"bdpm:{cis}"
-                if doc_id in self.store.storage and doc_id not in scored:
-                    scored[doc_id] = SPECIALTY_SCORE - rank / 100
+            for cis in mention.cis[: self.specialties_per_drug]:
+                doc = self.store.storage.get(f"bdpm:{cis}")
+                if doc is not None and doc.id not in {record.id for record in records}:
+                    records.append(replace(doc, score=1.0 / (1 + len(records))))
 
-        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:top_k]
-        documents = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]
-        return {"documents": documents}
+        ranked = sorted(pair_scores.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        pairs = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]
+        return {"pairs": pairs, "records": records[:top_k]}

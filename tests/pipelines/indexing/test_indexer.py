@@ -111,8 +111,8 @@ def test_search_finds_the_interaction_with_per_retriever_traces(ingested):
     top = result.documents[0]
     assert top.meta["source"] == "interaction"
     assert "APIXABAN" in top.content
-    assert set(top.meta["ranks"]) == {"bm25", "dense", "drug", "hybrid"}
-    assert top.meta["ranks"]["drug"] == 1  # the drug retriever found the pair
+    assert set(top.meta["ranks"]) == {"bm25", "dense", "pairs", "records", "hybrid"}
+    assert top.meta["ranks"]["pairs"] == 1  # the drug retriever found the pair
     assert top.meta["ranks"]["hybrid"] == 1
 
     only_has = searcher.search(
@@ -126,7 +126,9 @@ def test_search_finds_the_interaction_with_per_retriever_traces(ingested):
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_bad_queries_get_french_messages(ingested, mode):
     settings, _ = ingested
-    searcher = Searcher.from_settings(settings)
+    searcher = Searcher.from_settings(
+        settings, weights={"bm25": 0.5, "dense": 0.1, "pairs": 0.3, "records": 0.1}
+    )
     with pytest.raises(QueryError, match="vide"):
         searcher.search("   ", mode=mode)
     with pytest.raises(QueryError, match="aucun terme recherchable"):

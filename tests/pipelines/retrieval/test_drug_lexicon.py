@@ -104,14 +104,18 @@ def test_expansion_only_for_questions_about_several_drugs(lexicon):
     assert [m.text for m in one["mentions"]] == ["eliquis"]
 
 
-def test_drug_retriever_ranks_substance_level_before_class_level(lexicon):
+def test_drug_retriever_ranks_substance_level_pairs_first_and_returns_records(lexicon):
     store = EsculapeInMemoryStore()
     store.write_documents(DOCUMENTS)
     mentions = lexicon.find("Eliquis et Zeclar")
-    hits = DrugRetriever(store).run(mentions=mentions)["documents"]
-    assert [hit.id for hit in hits] == [
+    found = DrugRetriever(store, specialties_per_drug=1).run(mentions=mentions)
+    pairs = found["pairs"]
+    assert [hit.id for hit in pairs] == [
         "interaction:clarithromycine--apixaban",
         "interaction:apixaban--inhibiteurs puissants du cyp3a4",
     ]
-    assert hits[0].score > hits[1].score
-    assert DrugRetriever(store).run(mentions=lexicon.find("Eliquis seul"))["documents"] == []
+    assert pairs[0].score > pairs[1].score
+    assert [record.id for record in found["records"]] == ["bdpm:1", "bdpm:2"]
+
+    alone = DrugRetriever(store).run(mentions=lexicon.find("Eliquis seul"))
+    assert alone == {"pairs": [], "records": []}

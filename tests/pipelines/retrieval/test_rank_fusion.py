@@ -32,7 +32,7 @@ def test_weighted_rrf_matches_hand_computation_and_keeps_per_retriever_ranks():
     by_id = {doc.id: doc for doc in fused}
     for doc_id, score in expected.items():
         assert by_id[doc_id].score == pytest.approx(score)
-    assert by_id["a"].meta["ranks"] == {"bm25": 1, "dense": 3, "drug": None, "hybrid": 1}
+    assert by_id["a"].meta["ranks"] == {"bm25": 1, "dense": 3, "pairs": None, "records": None, "hybrid": 1}
     assert by_id["d"].meta["ranks"]["bm25"] is None
     assert by_id["c"].meta["scores"]["dense"] == pytest.approx(0.9)
     assert by_id["b"].meta["scores"]["bm25"] == pytest.approx(9.0)
@@ -41,17 +41,17 @@ def test_weighted_rrf_matches_hand_computation_and_keeps_per_retriever_ranks():
 def test_each_weight_applies_to_the_retriever_it_names():
     bm25 = _hits(["lexical"], [5.0])
     dense = _hits(["semantic"], [0.9])
-    drugs = _hits(["interaction"], [2.0])
-    fusion = RankFusion({"bm25": 0.1, "dense": 0.2, "drug": 0.7})
-    # Whatever the keyword order, the drug list carries 0.7.
-    fused = fusion.run(drug_documents=drugs, dense_documents=dense, bm25_documents=bm25)["documents"]
+    pairs = _hits(["interaction"], [2.0])
+    fusion = RankFusion({"bm25": 0.1, "dense": 0.2, "pairs": 0.7})
+    # Whatever the keyword order, the pair list carries 0.7.
+    fused = fusion.run(pair_documents=pairs, dense_documents=dense, bm25_documents=bm25)["documents"]
     assert [doc.id for doc in fused] == ["interaction", "semantic", "lexical"]
-    assert fused[0].meta["ranks"]["drug"] == 1
+    assert fused[0].meta["ranks"]["pairs"] == 1
 
 
 def test_a_missing_list_counts_as_empty_and_top_k_applies():
     bm25 = _hits(["x", "y", "z"], [3.0, 2.0, 1.0])
-    fused = RankFusion({"bm25": 0.6, "dense": 0.1, "drug": 0.3}).run(bm25_documents=bm25, top_k=2)[
+    fused = RankFusion({"bm25": 0.6, "dense": 0.1, "pairs": 0.3}).run(bm25_documents=bm25, top_k=2)[
         "documents"
     ]
     assert [doc.id for doc in fused] == ["x", "y"]
@@ -66,5 +66,5 @@ def test_single_retriever_keeps_its_order_and_scores():
 
 
 def test_unknown_retriever_is_rejected_with_the_valid_names():
-    with pytest.raises(ValueError, match="bm25, dense, drug"):
+    with pytest.raises(ValueError, match="bm25, dense, pairs, records"):
         RankFusion({"sparse": 1.0})
