@@ -26,8 +26,9 @@ MODE_LABELS = {"hybrid": "Hybride (BM25 + dense)", "bm25": "Lexical (BM25)", "de
 
 
 @st.cache_resource(show_spinner="Chargement de l'index…")
-def load_searcher() -> Searcher:
-    """Load the persisted index once per server process."""
+def load_searcher(index_dir: str) -> Searcher:
+    """Load the persisted index once per server process; ``index_dir`` keys the cache, so another
+    ``ESCULAPE_DATA_DIR`` loads its own index."""
     return Searcher.from_settings(Settings.from_env())
 
 
@@ -37,7 +38,7 @@ def main() -> None:
     st.title("Esculape — recherche dans les sources officielles")
 
     try:
-        searcher = load_searcher()
+        searcher = load_searcher(str(Settings.from_env().index_dir))
     except IndexNotFoundError:
         st.error(
             "Aucun index n'est disponible : lancez « esculape ingest » (ou « make run »), "
