@@ -44,7 +44,10 @@ def facts(raw: RawData, doc_id: str) -> str:
         opinion = raw.opinions[doc_id]
         return f"{opinion.kind.upper()} {opinion.level} ({opinion.date}) {opinion.wording[:160]}"
     if doc_id.startswith("bdpm:"):
-        spec = raw.specialties[doc_id.split(":", 1)[1]]
+        cis = doc_id.split(":", 1)[1]
+        if cis not in raw.specialties:  # withdrawn since June 2022: a passage of its own, absent from 2026
+            return f"{raw.names_2022.get(cis, '?')[:70]} (June 2022 snapshot only)"
+        spec = raw.specialties[cis]
         return f"{spec.name[:70]} | {', '.join(spec.substances)} | {spec.shortage or 'no shortage'}"
     for entry in raw.interactions:
         if interaction_doc_id(entry["main_drug"], entry["plus_drug"]) == doc_id:
@@ -61,11 +64,13 @@ def check(questions: list[dict], raw: RawData, data_dir: Path, verbose: bool = T
         if verbose:
             print(f"\n{question['id']} [{question['intent']}] {question['question']}")
         if "gold_selector" in question:
-            excerpt = notice_excerpt(data_dir, question["gold_selector"])
-            if excerpt is None:
-                problems.append(f"{question['id']}: phrase not in notice {question['gold_selector']}")
-            elif verbose:
-                print(f"    {excerpt}")
+            selectors = question["gold_selector"]
+            for selector in [selectors] if isinstance(selectors, dict) else selectors:
+                excerpt = notice_excerpt(data_dir, selector)
+                if excerpt is None:
+                    problems.append(f"{question['id']}: phrase not in notice {selector}")
+                elif verbose:
+                    print(f"    {excerpt}")
             continue
 
         expected = gold_from_spec(raw, question["gold_from"], names)

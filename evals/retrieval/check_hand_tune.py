@@ -20,9 +20,9 @@ from pathlib import Path
 from corpora.schema import slug
 from esculape.settings import SHARED_DATA
 
-from .check_hand import HAND, facts, name_index, notice_excerpt
+from .check_hand import HAND, check, name_index
 from .corpus_check import load_documents, missing_gold, summary
-from .gold import gold_from_spec, load_questions
+from .gold import load_questions
 from .naming import NameIndex
 from .raw_data import NOTICES, RawData, load_raw_data
 
@@ -87,42 +87,6 @@ def overlap_problems(tune: list[dict], hand: list[dict], raw: RawData, data_dir:
     return problems
 
 
-def gold_problems(questions: list[dict], raw: RawData, data_dir: Path) -> list[str]:
-    """Print each question with the raw facts of its gold; problems when a gold differs from its recipe.
-
-    Same check as :func:`evals.retrieval.check_hand.check`, except that a specialty withdrawn since June 2022
-    (a passage of its own, but absent from the 2026 tables) is printed with its 2022 name instead of failing.
-    """
-    names = name_index(raw)
-    problems = []
-    for question in questions:
-        print(f"\n{question['id']} [{question['intent']}] {question['question']}")
-        if "gold_selector" in question:
-            selectors = question["gold_selector"]
-            for selector in [selectors] if isinstance(selectors, dict) else selectors:
-                excerpt = notice_excerpt(data_dir, selector)
-                if excerpt is None:
-                    problems.append(f"{question['id']}: phrase not in notice {selector}")
-                else:
-                    print(f"    {excerpt}")
-            continue
-
-        expected = gold_from_spec(raw, question["gold_from"], names)
-        if not expected:
-            problems.append(f"{question['id']}: recipe {question['gold_from']} gives no gold")
-        if expected != question.get("gold"):
-            problems.append(f"{question['id']}: stored gold differs from recipe {question['gold_from']}")
-        for doc_id in expected[:6]:
-            cis = doc_id.split(":", 1)[1]
-            if doc_id.startswith("bdpm:") and cis not in raw.specialties:
-                print(f"    {doc_id}: {raw.names_2022[cis][:70]} (June 2022 snapshot only)")
-            else:
-                print(f"    {doc_id}: {facts(raw, doc_id)}")
-        if len(expected) > 6:
-            print(f"    ... {len(expected) - 6} more")
-    return problems
-
-
 def main(argv: list[str] | None = None) -> None:
     """Command line: print the facts, run the checks, exit 1 on a problem."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -132,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
 
     raw = load_raw_data(args.data)
     tune = load_questions(HAND_TUNE)
-    problems = gold_problems(tune, raw, args.data)
+    problems = check(tune, raw, args.data)
     problems += overlap_problems(tune, load_questions(HAND), raw, args.data)
 
     if not args.no_corpus:
