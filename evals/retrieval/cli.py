@@ -38,6 +38,7 @@ def run_retrieval_eval(
         "embedder": searcher.embedder_spec,
         "fusion_weights": searcher.weights,
         "specialties_per_drug": searcher.specialties_per_drug,
+        "generics_per_drug": searcher.generics_per_drug,
         "candidates": searcher.candidates,
         "split": split,
         "limit": limit,

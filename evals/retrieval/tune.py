@@ -32,12 +32,13 @@ DENSE_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
 PAIR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 RECORD_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
 SPECIALTIES_PER_DRUG = 3
+GENERICS_PER_DRUG = (0, 3)
 
 
-def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, specialties: int) -> list[tuple]:
+def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, generics: int) -> list[tuple]:
     """Gold and the four rankings of each question (retrieved once for the whole sweep)."""
     documents = list(searcher.store.storage.values())
-    drug_retriever = DrugRetriever(searcher.store, specialties_per_drug=specialties)
+    drug_retriever = DrugRetriever(searcher.store, SPECIALTIES_PER_DRUG, generics_per_drug=generics)
     retrieved = []
     for question in questions:
         gold = set(resolve_gold(question, documents))
@@ -57,9 +58,9 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
     the top, where the answer pipeline reads first), averaged over the sets so that the small hand-written
     set weighs as much as the generated one.
     """
-    retrieved_sets = {
-        name: _retrieve(searcher, questions, candidates, SPECIALTIES_PER_DRUG)
-        for name, questions in question_sets.items()
+    by_generics = {
+        generics: {name: _retrieve(searcher, qs, candidates, generics) for name, qs in question_sets.items()}
+        for generics in GENERICS_PER_DRUG
     }
 
     def score(fuse, retrieved) -> dict:
@@ -73,7 +74,10 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
         return row
 
     rows = []
-    for dense, pairs, records in itertools.product(DENSE_WEIGHTS, PAIR_WEIGHTS, RECORD_WEIGHTS):
+    grid = itertools.product(GENERICS_PER_DRUG, DENSE_WEIGHTS, PAIR_WEIGHTS, RECORD_WEIGHTS)
+    for generics, dense, pairs, records in grid:
+        if generics and not records:
+            continue
         bm25 = round(1 - dense - pairs - records, 2)
         weights = {"bm25": bm25, "dense": dense, "pairs": pairs, "records": records}
         fusion = RankFusion({name: weight for name, weight in weights.items() if weight > 0})
@@ -90,14 +94,22 @@ def sweep(searcher: Searcher, question_sets: dict[str, list[dict]], candidates: 
             return [doc.id for doc in fused["documents"]]
 
         setting = " / ".join(f"{name} {weight}" for name, weight in weights.items())
-        rows.append({"setting": setting, "weights": weights, **score(fuse, retrieved_sets)})
+        setting += f" (+{generics} generics per drug)" if generics else ""
+        rows.append(
+            {
+                "setting": setting,
+                "weights": weights,
+                "generics_per_drug": generics,
+                **score(fuse, by_generics[generics]),
+            }
+        )
     rows.sort(key=lambda row: row["criterion"], reverse=True)
     for name, index in (("bm25 alone", 1), ("dense alone", 2)):
         rows.append(
             {
                 "setting": name,
                 "weights": None,
-                **score(lambda item, i=index: [d.id for d in item[i]], retrieved_sets),
+                **score(lambda item, i=index: [d.id for d in item[i]], by_generics[0]),
             }
         )
     return rows

@@ -20,8 +20,10 @@ from pipelines.stores.in_memory import EsculapeInMemoryStore
 _FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 
-SUBSTANCE_LEVEL_SCORE = 2.0
-CLASS_LEVEL_SCORE = 1.0
+# An entry naming both drugs beats one naming one drug and the other's class, which beats two classes.
+BOTH_SIDES_DIRECT = 3.0
+ONE_SIDE_DIRECT = 2.0
+CLASS_LEVEL = 1.0
 
 
 def _tokens(name: str) -> frozenset[str]:
@@ -36,17 +38,29 @@ def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[s
 @component
 class DrugRetriever:
     """Two rankings from the drugs of a question: the interaction passages covering two of them
-    (``pairs``: substance-level entries first, then class-level ones) and the BDPM records of each drug
-    named (``records``). They are separate so that fusion can weigh an exact interaction match apart
-    from a drug's record.
+    (``pairs``: entries naming both drugs first, then one drug and the other's class, then two classes)
+    and BDPM records (``records``: those of each drug named, then the other members of their generic
+    groups, which answer « existe-t-il un générique de … »). They are separate so that fusion can weigh
+    an exact interaction match apart from a drug's record.
 
     :param store: the store holding the ``interaction`` and ``bdpm`` passages.
     :param specialties_per_drug: BDPM records returned per drug named (marketed ones first); 0 for none.
+    :param generics_per_drug: records of the same generic groups returned per drug named.
     """
 
-    def __init__(self, store: EsculapeInMemoryStore, specialties_per_drug: int = 0) -> None:
+    def __init__(
+        self, store: EsculapeInMemoryStore, specialties_per_drug: int = 0, generics_per_drug: int = 0
+    ) -> None:
         self.store = store
         self.specialties_per_drug = specialties_per_drug
+        self.generics_per_drug = generics_per_drug
+        self._group_members: dict[str, list[str]] = {}
+        for doc in sorted(
+            store.storage.values(), key=lambda d: (not d.meta.get("commercialised", True), d.id)
+        ):
+            group = doc.meta.get("generic_group") if doc.meta.get("source") == "bdpm" else None
+            if group:
+                self._group_members.setdefault(group, []).append(doc.id)
         self._interactions = [
             (
                 doc.id,
@@ -71,16 +85,32 @@ class DrugRetriever:
                 for doc_id, sides, names in self._interactions:
                     if not (_matches(names, a) and _matches(names, b)):
                         continue
-                    direct = _matches(sides, a) and _matches(sides, b)
-                    score = SUBSTANCE_LEVEL_SCORE if direct else CLASS_LEVEL_SCORE
+                    direct = _matches(sides, a) + _matches(sides, b)
+                    score = (CLASS_LEVEL, ONE_SIDE_DIRECT, BOTH_SIDES_DIRECT)[direct]
                     pair_scores[doc_id] = max(pair_scores.get(doc_id, 0.0), score)
 
-        records: list[Document] = []
+        record_ids: list[str] = []
         for mention in mentions:
-            for cis in mention.cis[: self.specialties_per_drug]:
-                doc = self.store.storage.get(f"bdpm:{cis}")
-                if doc is not None and doc.id not in {record.id for record in records}:
-                    records.append(replace(doc, score=1.0 / (1 + len(records))))
+            own = [f"bdpm:{cis}" for cis in mention.cis[: self.specialties_per_drug]]
+            record_ids += [
+                doc_id for doc_id in own if doc_id in self.store.storage and doc_id not in record_ids
+            ]
+            siblings = []
+            for doc_id in own:
+                group = (
+                    self.store.storage[doc_id].meta.get("generic_group")
+                    if doc_id in self.store.storage
+                    else ""
+                )
+                siblings += [
+                    m for m in self._group_members.get(group, []) if m not in own and m not in siblings
+                ]
+            record_ids += [
+                doc_id for doc_id in siblings[: self.generics_per_drug] if doc_id not in record_ids
+            ]
+        records = [
+            replace(self.store.storage[doc_id], score=1.0 / rank) for rank, doc_id in enumerate(record_ids, 1)
+        ]
 
         ranked = sorted(pair_scores.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         pairs = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]

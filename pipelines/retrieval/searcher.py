@@ -37,8 +37,10 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 DEFAULT_CANDIDATES = 50
-# BDPM records the drug retriever adds per drug named, chosen with the weights by evals/retrieval/tune.py.
+# BDPM records (own, then same generic group) the drug retriever adds per drug named, chosen with the
+# weights by evals/retrieval/tune.py.
 DEFAULT_SPECIALTIES_PER_DRUG = 3
+DEFAULT_GENERICS_PER_DRUG = 3
 
 
 class SearchMode(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
@@ -148,6 +150,7 @@ class Searcher:
     :param reranker: optional Haystack ranker component, off by default.
     :param expand_drugs: find drug names in the question (expansion and drug retriever).
     :param specialties_per_drug: BDPM records the drug retriever returns per drug named.
+    :param generics_per_drug: records of the same generic groups it adds per drug named.
     """
 
     def __init__(
@@ -159,6 +162,7 @@ class Searcher:
         reranker: Any | None = None,
         expand_drugs: bool = True,
         specialties_per_drug: int = DEFAULT_SPECIALTIES_PER_DRUG,
+        generics_per_drug: int = DEFAULT_GENERICS_PER_DRUG,
     ) -> None:
         self.store = store
         self.embedder_spec = embedder_spec
@@ -167,6 +171,7 @@ class Searcher:
         self.reranker = reranker
         self.expand_drugs = expand_drugs
         self.specialties_per_drug = specialties_per_drug
+        self.generics_per_drug = generics_per_drug
         self.lexicon = DrugLexicon.from_documents(
             store.filter_documents(
                 {"field": "meta.source", "operator": "in", "value": ["bdpm", "interaction"]}
@@ -205,7 +210,7 @@ class Searcher:
                 candidates=self.candidates,
                 reranker=self.reranker,
                 expander=DrugQueryExpander(self.lexicon) if self.expand_drugs else None,
-                drug_retriever=DrugRetriever(self.store, self.specialties_per_drug)
+                drug_retriever=DrugRetriever(self.store, self.specialties_per_drug, self.generics_per_drug)
                 if self.expand_drugs
                 else None,
             )

@@ -119,3 +119,38 @@ def test_drug_retriever_ranks_substance_level_pairs_first_and_returns_records(le
 
     alone = DrugRetriever(store).run(mentions=lexicon.find("Eliquis seul"))
     assert alone == {"pairs": [], "records": []}
+
+
+def test_records_add_the_other_members_of_the_generic_group(lexicon):
+    group = "CLARITHROMYCINE 500 mg - ZECLAR 500 mg, comprimé pelliculé"
+    zeclar = Document(
+        id="bdpm:2",
+        content="ZECLAR",
+        meta={**DOCUMENTS[1].meta, "generic_group": group},
+    )
+    generic = _bdpm("9", "CLARITHROMYCINE BIOGARAN 500 mg, comprimé pelliculé", ["clarithromycine"])
+    generic.meta["generic_group"] = group
+    store = EsculapeInMemoryStore()
+    store.write_documents([zeclar, generic, DOCUMENTS[0]])
+
+    found = DrugRetriever(store, specialties_per_drug=1, generics_per_drug=3).run(
+        mentions=lexicon.find("Zeclar")
+    )
+    assert [record.id for record in found["records"]] == ["bdpm:2", "bdpm:9"]
+    without = DrugRetriever(store, specialties_per_drug=1).run(mentions=lexicon.find("Zeclar"))
+    assert [record.id for record in without["records"]] == ["bdpm:2"]
+
+
+def test_an_entry_naming_both_drugs_outranks_one_naming_a_class():
+    names_both = _interaction("APIXABAN", "CLARITHROMYCINE", ["apixaban", "clarithromycine"])
+    one_class = _interaction("APIXABAN", "MACROLIDES", ["apixaban", "macrolides", "clarithromycine"])
+    two_classes = _interaction(
+        "ANTICOAGULANTS ORAUX",
+        "MACROLIDES",
+        ["anticoagulants oraux", "macrolides", "apixaban", "clarithromycine"],
+    )
+    store = EsculapeInMemoryStore()
+    store.write_documents([two_classes, one_class, names_both])
+    lexicon = DrugLexicon({"apixaban": ("apixaban",), "clarithromycine": ("clarithromycine",)})
+    pairs = DrugRetriever(store).run(mentions=lexicon.find("apixaban clarithromycine"))["pairs"]
+    assert [hit.id for hit in pairs] == [names_both.id, one_class.id, two_classes.id]
