@@ -35,6 +35,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from corpora.catalog import CorpusError, discover, load_corpus
 from corpora.report import LoadReport
 from esculape.settings import Settings
+from pipelines.analysis.french import FrenchAnalyzer
 from pipelines.embedders.cache import EmbeddingCacheError
 from pipelines.embedders.components import CachedDocumentEmbedder
 from pipelines.indexing.change_detector import ChangeDetector
@@ -178,6 +179,18 @@ class Indexer:
             )
 
         discover(Path(corpus_dir))  # fails fast, with the fix in the message, on a missing or empty folder
+        fingerprint = corpus_fingerprint(
+            Path(corpus_dir),
+            f"{self.settings.embedder}|{self.embed_sources}",
+            _analyzer_signature(FrenchAnalyzer()),
+        )
+        # Only the manifest is read to decide that nothing changed: loading the whole index takes seconds.
+        manifest = read_manifest(self.settings)
+        if not force and not sources and manifest.get("fingerprint") == fingerprint:
+            summary = IngestSummary(passages_per_source=manifest.get("passages_per_source", {}))
+            summary.up_to_date = True
+            return self._finish(summary, started)
+
         store = self._open_store()
         if store.manifest and (
             store.manifest.get("embedder") != self.settings.embedder
@@ -187,15 +200,6 @@ class Indexer:
             # index from scratch; the embedding cache still spares every text embedded before.
             logger.warning("Embedder or embedded sources changed since the last ingest: rebuilding the index")
             store = EsculapeInMemoryStore()
-        fingerprint = corpus_fingerprint(
-            Path(corpus_dir),
-            f"{self.settings.embedder}|{self.embed_sources}",
-            _analyzer_signature(store.analyzer),
-        )
-        if not force and not sources and store.manifest.get("fingerprint") == fingerprint:
-            summary = IngestSummary(passages_per_source=store.manifest.get("passages_per_source", {}))
-            summary.up_to_date = True
-            return self._finish(summary, started)
 
         pipeline = self._pipeline(store, Path(corpus_dir), sources)
         try:

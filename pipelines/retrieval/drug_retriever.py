@@ -10,8 +10,10 @@ the lexical and dense rankings.
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from haystack import Document, component
+from haystack.utils.filters import document_matches_filter
 
 from pipelines.retrieval.drug_lexicon import DrugMention, fold_name
 from pipelines.stores.in_memory import EsculapeInMemoryStore
@@ -72,8 +74,12 @@ class DrugRetriever:
         ]
 
     @component.output_types(pairs=list[Document], records=list[Document])
-    def run(self, mentions: list[DrugMention], top_k: int = 20) -> dict[str, list[Document]]:
+    def run(
+        self, mentions: list[DrugMention], top_k: int = 20, filters: dict[str, Any] | None = None
+    ) -> dict[str, list[Document]]:
         """:param mentions: drugs found in the question (see ``DrugQueryExpander``).
+        :param top_k: longest list returned.
+        :param filters: the search's metadata filters; passages they exclude are not returned.
         :returns: ``pairs`` and ``records``, each best first and at most ``top_k`` long."""
         drugs = [[_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
         pair_scores: dict[str, float] = {}
@@ -112,6 +118,9 @@ class DrugRetriever:
             replace(self.store.storage[doc_id], score=1.0 / rank) for rank, doc_id in enumerate(record_ids, 1)
         ]
 
-        ranked = sorted(pair_scores.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        ranked = sorted(pair_scores.items(), key=lambda item: (-item[1], item[0]))
         pairs = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]
-        return {"pairs": pairs, "records": records[:top_k]}
+        if filters:
+            pairs = [doc for doc in pairs if document_matches_filter(filters=filters, document=doc)]
+            records = [doc for doc in records if document_matches_filter(filters=filters, document=doc)]
+        return {"pairs": pairs[:top_k], "records": records[:top_k]}

@@ -270,7 +270,10 @@ class Searcher:
             inputs["dense"] = {"filters": filters, "top_k": candidates}
             if not self.expand_drugs:
                 inputs["embedder"] = {"text": query}
-        inputs["fusion"] = {"top_k": top_k}
+        if "drugs" in self.pipeline(mode).graph.nodes:
+            inputs["drugs"] = {"filters": filters}
+        # A reranker reorders the fused candidates, so it gets all of them, not only the first top_k.
+        inputs["fusion"] = {"top_k": candidates if self.reranker is not None else top_k}
         if self.reranker is not None:
             inputs["reranker"] = {"query": query, "top_k": top_k}
 

@@ -122,6 +122,14 @@ def test_search_finds_the_interaction_with_per_retriever_traces(ingested):
     )
     assert only_has.documents and all(doc.meta["source"] == "has_opinion" for doc in only_has.documents)
 
+    # The drug retriever obeys the filters too: no interaction or BDPM record slips into a filtered search.
+    filtered = searcher.search(
+        "Peut-on associer apixaban et clarithromycine ?",
+        top_k=10,
+        filters={"field": "meta.source", "operator": "in", "value": ["has_opinion", "notice"]},
+    )
+    assert all(doc.meta["source"] in ("has_opinion", "notice") for doc in filtered.documents)
+
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_bad_queries_get_french_messages(ingested, mode):
