@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from haystack import Document
 
 from pipelines.analysis.stopwords import CLINICAL_KEEP_WORDS, FRENCH_STOPWORDS
+from pipelines.retrieval.class_aliases import CLASS_ALIASES
 
 # A name shared by specialties of more than this many different substance sets (« ACIDE », « VITAMINE »)
 # says nothing precise about the drug and is not used.
@@ -235,8 +236,9 @@ class DrugLexicon:
         """Drug names in ``text`` (longest match first, each word used once), then thesaurus class names.
 
         A word of six letters or more that begins exactly one substance name stands for it (« clarithro »).
-        A class is found when all its terms are in the question, or when the question has the head term of
-        a class family (« anti-inflammatoire », « anticoagulant »): the family's shortest class is taken.
+        A class is found when all its terms are in the question, when the question has the head term of a
+        class family (« anti-inflammatoire », « anticoagulant »: the family's shortest class is taken), or
+        when it uses a usual name of the class (« AINS », « AVK », « une statine », see ``class_aliases``).
         """
         mentions = self._find_names(text)
         if self.analyzer is None or not self.classes:
@@ -244,6 +246,11 @@ class DrugLexicon:
         terms = set(self.analyzer(text))
         found = {side for side, side_terms in self.classes.items() if side_terms and set(side_terms) <= terms}
         found |= {side for head, side in self._class_by_head.items() if head in terms}
+        words = fold_name(text).split()
+        phrases = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+        found |= {
+            CLASS_ALIASES[p] for p in phrases if p in CLASS_ALIASES and CLASS_ALIASES[p] in self.classes
+        }
         known = {fold_name(s) for mention in mentions for s in (mention.text, *mention.substances)}
         for side in sorted(found):
             if fold_name(side) not in known:
