@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from esculape.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -56,15 +58,6 @@ def bench_ingest(kind: str) -> dict:
     return {"kind": kind, "first": first, "second": second}
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) by linear interpolation."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def bench_latency(questions: int) -> dict:
     """p50/p95 query latency per mode on the persisted index."""
     from evals.retrieval.run import load_sets
@@ -84,8 +77,8 @@ def bench_latency(questions: int) -> dict:
             timings.append((time.perf_counter() - started) * 1000)
         table[mode] = {
             "queries": len(timings),
-            "p50_ms": round(percentile(timings, 0.5), 1),
-            "p95_ms": round(percentile(timings, 0.95), 1),
+            "p50_ms": round(float(np.percentile(timings, 50)), 1),
+            "p95_ms": round(float(np.percentile(timings, 95)), 1),
             "mean_ms": round(statistics.fmean(timings), 1),
         }
     return {

@@ -15,14 +15,13 @@ lexicon.find("Mon patient sous Eliquis peut-il prendre de la clarithromycine ?")
 ```
 """
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from haystack import Document
 
+from corpora.text import fold as fold_name
 from pipelines.analysis.stopwords import CLINICAL_KEEP_WORDS, FRENCH_STOPWORDS
 from pipelines.retrieval.class_aliases import CLASS_ALIASES
 
@@ -37,7 +36,6 @@ MIN_PREFIX_CHARS = 6
 # a question using one of them alone does not designate a class.
 GENERIC_CLASS_HEADS = frozenset({"autr", "inhibiteur", "produit", "substanc", "medic", "medicament", "sel"})
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 # Salt, hydrate and filler words: « chlorhydrate de moxifloxacine » is asked about as « moxifloxacine ».
 SALT_WORDS = frozenset(
@@ -131,12 +129,6 @@ def is_common_words(name: str) -> bool:
 def substance_core(substance: str) -> str:
     """The name a clinician types for a substance: ``'ranitidine (chlorhydrate de)'`` -> ``'ranitidine'``."""
     return " ".join(word for word in fold_name(substance).split() if word not in SALT_WORDS)
-
-
-def fold_name(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free form of a name: ``'Tégrétol L.P.'`` -> ``'tegretol l p'``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return _NON_ALNUM.sub(" ", ascii_text).strip()
 
 
 def brand_words(denomination: str) -> list[str]:

@@ -8,7 +8,6 @@ passages, then (optionally) the BDPM record of each drug named, so that fusion c
 the lexical and dense rankings.
 """
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -20,8 +19,6 @@ from pipelines.stores.in_memory import EsculapeInMemoryStore
 
 # Words that do not identify a substance (« dinitrate d'isosorbide » is matched by « isosorbide »).
 _FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
-_TOKEN = re.compile(r"[a-z0-9]+")
-
 # An entry naming both drugs beats one naming one drug and the other's class, which beats two classes.
 BOTH_SIDES_DIRECT = 3.0
 ONE_SIDE_DIRECT = 2.0
@@ -29,7 +26,7 @@ CLASS_LEVEL = 1.0
 
 
 def _tokens(name: str) -> frozenset[str]:
-    return frozenset(token for token in _TOKEN.findall(fold_name(name)) if token not in _FILLER)
+    return frozenset(token for token in fold_name(name).split() if token not in _FILLER)
 
 
 def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[str]]) -> bool:

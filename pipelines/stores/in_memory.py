@@ -89,6 +89,7 @@ class EsculapeInMemoryStore(InMemoryDocumentStore):
         self._matrix: np.ndarray | None = None
         self._matrix_ids: list[str] = []
         self._field_values: dict[str, np.ndarray] = {}
+        self._matrix_rows = np.zeros(0, dtype=np.int64)
         self._dirty = True
         self.manifest: dict[str, Any] = {}
 
@@ -173,6 +174,9 @@ class EsculapeInMemoryStore(InMemoryDocumentStore):
         return index
 
     def _build_field_arrays(self) -> None:
+        # Position of each embedded passage among all passages: maps a filter mask onto the matrix rows.
+        position = {doc_id: i for i, doc_id in enumerate(self._bm25_ids)}
+        self._matrix_rows = np.array([position[doc_id] for doc_id in self._matrix_ids], dtype=np.int64)
         self._field_values = {
             name: np.array([str(self.storage[doc_id].meta.get(name, "")) for doc_id in self._bm25_ids])
             for name in FAST_FILTER_FIELDS
@@ -186,10 +190,7 @@ class EsculapeInMemoryStore(InMemoryDocumentStore):
 
         fast = self._fast_mask(filters)
         if fast is not None:
-            if ids is self._bm25_ids:
-                return fast
-            position = {doc_id: i for i, doc_id in enumerate(self._bm25_ids)}
-            return fast[[position[doc_id] for doc_id in ids]]
+            return fast if ids is self._bm25_ids else fast[self._matrix_rows]
 
         return np.array(
             [document_matches_filter(filters=filters, document=self.storage[doc_id]) for doc_id in ids],
