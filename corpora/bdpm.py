@@ -420,6 +420,13 @@ def specialty_passage(cis: str, snapshot: BdpmSnapshot) -> Document:
         shortage_status=availability[0][3] if availability else "",
         generic_group=generics[0][1] if generics else "",
         commercialised=fields[6] == "Commercialisée",
+        # Structured facts for the drug cards of answers (copied from the data, never generated).
+        form=form,
+        composition=composition_lines[:MAX_COMPOSITION_LINES],
+        generic_role=GENERIC_TYPES.get(generics[0][3], "") if generics else "",
+        reimbursement=sorted({p[8] or "non remboursable" for p in presentations}),
+        prescription=conditions,
+        availability=[_availability_line(a) for a in availability],
     )
 
 

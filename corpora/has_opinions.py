@@ -137,6 +137,7 @@ def opinion_passage(opinion: Opinion, url: str, index: SpecialtyIndex | None, ve
         "dense_text": dense,
         "has_dossier": opinion.dossier,
         f"{opinion.kind}_level": opinion.level,
+        "opinion_wording": opinion.wording,
     }
     return make_passage("\n".join(lines), **meta)
 

@@ -290,6 +290,11 @@ def interaction_passage(interaction: Interaction, index: ThesaurusIndex) -> Docu
         dense_text=dense,
         interaction_level=interaction.level_names,
         interaction_sides=[main, plus],
+        # Enough to rebuild the entry and the class index from the store alone (drug facts of answers).
+        interaction_conduct=[info for _, info in interaction.levels],
+        interaction_mechanism=interaction.mechanism,
+        main_members=_side_substances(index, main, interaction.main_members),
+        plus_members=_side_substances(index, plus, []),
     )
 
 

@@ -15,6 +15,7 @@ lexicon.find("Mon patient sous Eliquis peut-il prendre de la clarithromycine ?")
 ```
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ MAX_SUBSTANCE_SETS = 3
 MIN_NAME_CHARS = 4
 MAX_NAME_WORDS = 3
 MIN_PREFIX_CHARS = 6
+# Misspellings are forgiven (one letter added, dropped or changed) in words of this length or more, when
+# exactly one substance or brand name is that close and starts with the same letter.
+MIN_FUZZY_CHARS = 8
+_INVERTED_SALT = re.compile(r"^(.+?) \((.+? (?:de|d'))\)$")
 
 # Head terms shared by unrelated thesaurus classes (« inhibiteurs de … », « autres … »), after analysis:
 # a question using one of them alone does not designate a class.
@@ -131,6 +136,13 @@ def substance_core(substance: str) -> str:
     return " ".join(word for word in fold_name(substance).split() if word not in SALT_WORDS)
 
 
+def canonical_substance(substance: str) -> str:
+    """One spelling for the two BDPM ways of writing a salt: « sodium (valproate de) » is « valproate de
+    sodium »; without it DEPAKINE looks like four different drugs and is dropped as ambiguous."""
+    match = _INVERTED_SALT.match(substance.strip())
+    return fold_name(f"{match.group(2)} {match.group(1)}" if match else substance)
+
+
 def brand_words(denomination: str) -> list[str]:
     """Denomination words before dosage and form: ``'ELIQUIS 5 mg, comprimé'`` -> ``['eliquis']``."""
     head = denomination.split(",", 1)[0]
@@ -140,6 +152,10 @@ def brand_words(denomination: str) -> list[str]:
             break
         words.append(word)
     return words
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,7 @@ class DrugLexicon:
         self.classes = classes or {}
         self.analyzer = analyzer
         self._prefix_index: dict[str, set[str]] | None = None
+        self._near_index: dict[str, set[str]] | None = None
         self._class_by_head: dict[str, str] = {}
         for side, terms in sorted(self.classes.items(), key=lambda item: (len(item[1]), item[0])):
             # Short heads (« risqu », « sel ») are ordinary words of a question, not class names.
@@ -204,7 +221,10 @@ class DrugLexicon:
 
         names, cis = {}, {}
         for name, substance_sets in sets_per_name.items():
-            if len(substance_sets) <= MAX_SUBSTANCE_SETS:
+            if (
+                len({frozenset(map(canonical_substance, group)) for group in substance_sets})
+                <= MAX_SUBSTANCE_SETS
+            ):
                 names[name] = tuple(sorted({s for group in substance_sets for s in group}))
                 cis[name] = tuple(code for _, code in sorted(set(cis_per_name[name])))
 
@@ -263,9 +283,9 @@ class DrugLexicon:
                     position += length
                     break
             else:
-                prefix_match = self._unique_prefix(words[position])
-                if prefix_match:
-                    mentions.append(DrugMention(words[position], self.names[prefix_match], ()))
+                match = self._unique_prefix(words[position]) or self._unique_near_miss(words[position])
+                if match:
+                    mentions.append(DrugMention(words[position], self.names[match], self.cis.get(match, ())))
                 position += 1
         return mentions
 
@@ -280,6 +300,26 @@ class DrugLexicon:
                     for end in range(MIN_PREFIX_CHARS, len(name)):
                         self._prefix_index[name[:end]].add(name)
         candidates = self._prefix_index.get(word, set())
+        return next(iter(candidates)) if len(candidates) == 1 else None
+
+    def _unique_near_miss(self, word: str) -> str | None:
+        """The one single-word name that ``word`` misspells by one letter (« clarythromycine »), if any.
+
+        Names and words are compared through their one-letter deletions (a substitution, an insertion or a
+        deletion leaves a deletion in common), indexed once.
+        """
+        if len(word) < MIN_FUZZY_CHARS or word in self.names:
+            return None
+        if self._near_index is None:
+            self._near_index = defaultdict(set)
+            for name in self.names:
+                if " " not in name and len(name) >= MIN_FUZZY_CHARS - 1 and not is_common_words(name):
+                    for variant in _deletions(name) | {name}:
+                        self._near_index[variant].add(name)
+        candidates = set()
+        for variant in _deletions(word) | {word}:
+            candidates |= self._near_index.get(variant, set())
+        candidates = {name for name in candidates if name[0] == word[0]}
         return next(iter(candidates)) if len(candidates) == 1 else None
 
     def __len__(self) -> int:

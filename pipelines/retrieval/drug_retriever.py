@@ -8,6 +8,7 @@ passages, then (optionally) the BDPM record of each drug named, so that fusion c
 the lexical and dense rankings.
 """
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -23,15 +24,30 @@ _FILLER = {"de", "d", "du", "des", "la", "le", "l", "et", "a", "en"}
 BOTH_SIDES_DIRECT = 3.0
 ONE_SIDE_DIRECT = 2.0
 CLASS_LEVEL = 1.0
+# The sources whose passages the drug lexicon and this retriever read.
+DRUG_SOURCES = ("bdpm", "interaction")
 
 
-def _tokens(name: str) -> frozenset[str]:
+def name_tokens(name: str) -> frozenset[str]:
     return frozenset(token for token in fold_name(name).split() if token not in _FILLER)
 
 
-def _matches(thesaurus_names: list[frozenset[str]], substances: list[frozenset[str]]) -> bool:
+def names_match(thesaurus_names: list[frozenset[str]], substances: list[frozenset[str]]) -> bool:
     """True when a thesaurus name's words are all among the words of one of the drug's substances."""
     return any(name and name <= substance for name in thesaurus_names for substance in substances)
+
+
+def drug_documents(store: Any) -> Mapping[str, Document]:
+    """The ``bdpm`` and ``interaction`` passages by id, which the drug lexicon and retriever read.
+
+    The embedded store's own storage is returned as is (no copy, no scan); a search-engine store is read
+    once, by a scroll over those two sources.
+    """
+    storage = getattr(store, "storage", None)
+    if storage is not None:
+        return storage
+    filters = {"field": "meta.source", "operator": "in", "value": list(DRUG_SOURCES)}
+    return {doc.id: doc for doc in store.filter_documents(filters)}
 
 
 @component
@@ -45,17 +61,23 @@ class DrugRetriever:
     :param store: the store holding the ``interaction`` and ``bdpm`` passages.
     :param specialties_per_drug: BDPM records returned per drug named (marketed ones first); 0 for none.
     :param generics_per_drug: records of the same generic groups returned per drug named.
+    :param documents: those passages by id, when already loaded (see :func:`drug_documents`).
     """
 
     def __init__(
-        self, store: EsculapeInMemoryStore, specialties_per_drug: int = 0, generics_per_drug: int = 0
+        self,
+        store: EsculapeInMemoryStore,
+        specialties_per_drug: int = 0,
+        generics_per_drug: int = 0,
+        documents: Mapping[str, Document] | None = None,
     ) -> None:
         self.store = store
+        self.documents = documents if documents is not None else drug_documents(store)
         self.specialties_per_drug = specialties_per_drug
         self.generics_per_drug = generics_per_drug
         self._group_members: dict[str, list[str]] = {}
         for doc in sorted(
-            store.storage.values(), key=lambda d: (not d.meta.get("commercialised", True), d.id)
+            self.documents.values(), key=lambda d: (not d.meta.get("commercialised", True), d.id)
         ):
             group = doc.meta.get("generic_group") if doc.meta.get("source") == "bdpm" else None
             if group:
@@ -63,10 +85,10 @@ class DrugRetriever:
         self._interactions = [
             (
                 doc.id,
-                [_tokens(side) for side in doc.meta.get("interaction_sides", [])],
-                [_tokens(name) for name in doc.meta.get("substances", [])],
+                [name_tokens(side) for side in doc.meta.get("interaction_sides", [])],
+                [name_tokens(name) for name in doc.meta.get("substances", [])],
             )
-            for doc in store.storage.values()
+            for doc in self.documents.values()
             if doc.meta.get("source") == "interaction"
         ]
 
@@ -78,7 +100,7 @@ class DrugRetriever:
         :param top_k: longest list returned.
         :param filters: the search's metadata filters; passages they exclude are not returned.
         :returns: ``pairs`` and ``records``, each best first and at most ``top_k`` long."""
-        drugs = [[_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
+        drugs = [[name_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
         pair_scores: dict[str, float] = {}
         for first in range(len(drugs)):
             for second in range(first + 1, len(drugs)):
@@ -86,9 +108,9 @@ class DrugRetriever:
                 if set(a) == set(b):
                     continue
                 for doc_id, sides, names in self._interactions:
-                    if not (_matches(names, a) and _matches(names, b)):
+                    if not (names_match(names, a) and names_match(names, b)):
                         continue
-                    direct = _matches(sides, a) + _matches(sides, b)
+                    direct = names_match(sides, a) + names_match(sides, b)
                     score = (CLASS_LEVEL, ONE_SIDE_DIRECT, BOTH_SIDES_DIRECT)[direct]
                     pair_scores[doc_id] = max(pair_scores.get(doc_id, 0.0), score)
 
@@ -96,13 +118,13 @@ class DrugRetriever:
         for mention in mentions:
             own = [f"bdpm:{cis}" for cis in mention.cis[: self.specialties_per_drug]]
             record_ids += [
-                doc_id for doc_id in own if doc_id in self.store.storage and doc_id not in record_ids
+                doc_id for doc_id in own if doc_id in self.documents and doc_id not in record_ids
             ]
             siblings = []
             for doc_id in own:
                 group = (
-                    self.store.storage[doc_id].meta.get("generic_group")
-                    if doc_id in self.store.storage
+                    self.documents[doc_id].meta.get("generic_group")
+                    if doc_id in self.documents
                     else ""
                 )
                 siblings += [
@@ -112,11 +134,11 @@ class DrugRetriever:
                 doc_id for doc_id in siblings[: self.generics_per_drug] if doc_id not in record_ids
             ]
         records = [
-            replace(self.store.storage[doc_id], score=1.0 / rank) for rank, doc_id in enumerate(record_ids, 1)
+            replace(self.documents[doc_id], score=1.0 / rank) for rank, doc_id in enumerate(record_ids, 1)
         ]
 
         ranked = sorted(pair_scores.items(), key=lambda item: (-item[1], item[0]))
-        pairs = [replace(self.store.storage[doc_id], score=score) for doc_id, score in ranked]
+        pairs = [replace(self.documents[doc_id], score=score) for doc_id, score in ranked]
         if filters:
             pairs = [doc for doc in pairs if document_matches_filter(filters=filters, document=doc)]
             records = [doc for doc in records if document_matches_filter(filters=filters, document=doc)]

@@ -164,6 +164,22 @@ class EsculapeInMemoryStore(InMemoryDocumentStore):
         self._build_field_arrays()
         self._dirty = False
 
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many passages contain each analysed term, and how many passages there are.
+
+        Used to weigh a question's terms by rarity when judging whether the retrieved passages answer it.
+        """
+        self._ensure_indexes()
+        if self._bm25 is None:
+            return {term: 0 for term in terms}, 0
+        indptr = self._bm25.scores["indptr"]
+        vocab = self._bm25.vocab_dict
+        frequencies = {}
+        for term in terms:
+            column = vocab.get(term)
+            frequencies[term] = int(indptr[column + 1] - indptr[column]) if column is not None else 0
+        return frequencies, int(self._bm25.scores["num_docs"])
+
     def _build_bm25(self, corpus_tokens: list[list[str]]) -> bm25s.BM25 | None:
         if not corpus_tokens:
             return None

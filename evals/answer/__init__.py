@@ -1,0 +1,1 @@
+"""Answer-level evaluation: abstention calibration, interaction checks, answer timing."""

@@ -1,0 +1,1 @@
+"""The answer pipeline: cited French answers from retrieved passages and structured drug facts."""

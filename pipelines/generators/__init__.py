@@ -1,0 +1,2 @@
+"""Text generators behind one setting (``ESCULAPE_LLM``): llama.cpp, an OpenAI-compatible server or
+transformers."""
