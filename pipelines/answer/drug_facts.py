@@ -396,7 +396,10 @@ class DrugFacts:
         return expanded
 
     def interaction_checks(self, mentions: list[DrugMention]) -> list[InteractionCheck]:
-        """A check for every pair of drugs named (different substances), with or without entries."""
+        """A check for every pair of drugs named (different substances), with or without entries.
+
+        The words the clinician used count as names too: the BDPM records some bortezomib specialties under
+        « ester boronique de mannitol », the thesaurus under BORTEZOMIB."""
         drugs = [m for m in _distinct(mentions) if m.substances]
         checks = []
         for i, first in enumerate(drugs):
@@ -407,7 +410,9 @@ class DrugFacts:
                     InteractionCheck(
                         drugs=[first.text, second.text],
                         substances=[list(first.substances), list(second.substances)],
-                        entries=self.interactions_between(first.substances, second.substances),
+                        entries=self.interactions_between(
+                            [*first.substances, first.text], [*second.substances, second.text]
+                        ),
                     )
                 )
         return checks

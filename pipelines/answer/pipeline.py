@@ -57,7 +57,7 @@ DEFAULT_PASSAGES = 5
 ANSWER_TOKENS = 384
 # Tokens of sources sent to the model at most, whatever its window: on a CPU the prompt dominates the time
 # to first token.
-DEFAULT_SOURCE_TOKENS = 1800
+DEFAULT_SOURCE_TOKENS = 1000
 _MODEL_ABSTAINS = re.compile(
     r"ne permettent pas de repondre|ne (contiennent|fournissent|donnent) pas (d'information|de reponse|"
     r"d'elements)|aucune (information|source) ne|je ne (sais|peux) pas repondre"
@@ -167,6 +167,32 @@ def _passage_source(n: int, doc: Document) -> Source:
         ranks=dict(meta.get("ranks", {})),
         scores=dict(meta.get("scores", {})),
     )
+
+
+def facts_summary(context: AnswerContext) -> str:
+    """The structured facts of the question, written from the data alone, each with its source number:
+    interaction levels and conduct from the thesaurus, then SMR/ASMR and availability from the drug cards."""
+    numbers = {source.doc_id: source.n for source in context.sources}
+    lines = []
+    for check in context.interactions:
+        n = numbers.get(check.card_id)
+        if not check.entries:
+            lines.append(
+                f"Le thésaurus ANSM ne répertorie aucune interaction entre {' et '.join(check.drugs)} [{n}]."
+            )
+        for entry in check.entries:
+            for level, conduct in zip(entry.levels, entry.conduct, strict=False):
+                detail = f" : {conduct}" if conduct else "."
+                lines.append(f"{entry.sides[0]} + {entry.sides[1]} — {level}{detail} [{n}]")
+    for card in context.drug_cards:
+        n = numbers.get(card.card_id)
+        for opinion in card.opinions:
+            lines.append(
+                f"{card.mention} : {opinion.kind.upper()} {opinion.level} (avis HAS du {opinion.date}) [{n}]."
+            )
+        if card.shortages:
+            lines.append(f"{card.mention} : signalement(s) de disponibilité ANSM, voir la fiche [{n}].")
+    return "\n".join(dict.fromkeys(lines))
 
 
 @component
@@ -421,7 +447,22 @@ class AnswerAssembler:
                 analyzer=self.analyzer,
             )
             answer = resolved.text
-            if _MODEL_ABSTAINS.search(fold(answer)):
+            facts = facts_summary(context)
+            if facts and (_MODEL_ABSTAINS.search(fold(answer)) or not answer.strip()):
+                # Structured facts answer the question even when a small model does not write it up.
+                answer = facts
+                flags.append(
+                    flag(
+                        "facts_only",
+                        "Le modèle n'a pas rédigé de réponse exploitable : la réponse reprend mot pour mot "
+                        "les données structurées des sources citées.",
+                    )
+                )
+                cited_facts = {int(n) for n in re.findall(r"\[(\d+)\]", facts)}
+                for source in sources:
+                    source.cited = source.n in cited_facts
+                consulted = [s.n for s in sent if not s.cited]
+            elif _MODEL_ABSTAINS.search(fold(answer)):
                 abstained = True
                 answer = ABSTENTION
                 flags.append(
@@ -451,7 +492,7 @@ class AnswerAssembler:
                     source.cited = source.n in resolved.cited
                     source.reconstructed = source.n in reconstructed
                 consulted = [s.n for s in sent if not s.cited]
-            if not answer.strip() and not abstained:
+            if not answer.strip() and not abstained and not facts:
                 complete = False
                 flags.append(flag("empty_answer", "Le modèle n'a produit aucun texte."))
 

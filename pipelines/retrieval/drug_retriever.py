@@ -29,7 +29,9 @@ DRUG_SOURCES = ("bdpm", "interaction")
 
 
 def name_tokens(name: str) -> frozenset[str]:
-    return frozenset(token for token in fold_name(name).split() if token not in _FILLER)
+    """The words of a substance or class name, folded, without filler words and without a final « e »: the
+    BDPM writes « bupropione » and « tédizolid » where the thesaurus writes BUPROPION and TÉDIZOLIDE."""
+    return frozenset(token.rstrip("e") for token in fold_name(name).split() if token not in _FILLER)
 
 
 def names_match(thesaurus_names: list[frozenset[str]], substances: list[frozenset[str]]) -> bool:
@@ -117,16 +119,10 @@ class DrugRetriever:
         record_ids: list[str] = []
         for mention in mentions:
             own = [f"bdpm:{cis}" for cis in mention.cis[: self.specialties_per_drug]]
-            record_ids += [
-                doc_id for doc_id in own if doc_id in self.documents and doc_id not in record_ids
-            ]
+            record_ids += [doc_id for doc_id in own if doc_id in self.documents and doc_id not in record_ids]
             siblings = []
             for doc_id in own:
-                group = (
-                    self.documents[doc_id].meta.get("generic_group")
-                    if doc_id in self.documents
-                    else ""
-                )
+                group = self.documents[doc_id].meta.get("generic_group") if doc_id in self.documents else ""
                 siblings += [
                     m for m in self._group_members.get(group, []) if m not in own and m not in siblings
                 ]

@@ -67,8 +67,16 @@ def test_model_saying_the_sources_do_not_answer_is_an_abstention(searcher):
     answerer, _ = _answerer(
         searcher, script="Les sources fournies ne permettent pas de répondre à la question."
     )
-    result = answerer.ask("Peut-on associer apixaban et clarithromycine ?")
+    result = answerer.ask("Comment estimer la clairance de la créatinine chez le sujet âgé ?")
     assert result.abstained and result.answer == ABSTENTION
+
+
+def test_structured_facts_answer_when_the_model_gives_up(searcher):
+    answerer, _ = _answerer(searcher, script="Les sources disponibles ne permettent pas de répondre.")
+    result = answerer.ask("Peut-on associer apixaban et clarithromycine ?")
+    assert not result.abstained and "facts_only" in [f["code"] for f in result.flags]
+    assert "Association DECONSEILLEE" in result.answer and "[1]" in result.answer
+    assert result.citations[0]["n"] == 1
 
 
 def test_non_medical_question_is_refused(searcher):
