@@ -99,18 +99,6 @@ class DrugCard:
                 f"{self.specialty_count} spécialités contiennent cette substance ; "
                 f"{len(self.specialties)} sont détaillées."
             )
-        for spec in self.specialties:
-            status = "commercialisée" if spec.commercialised else "non commercialisée"
-            lines.append(f"Spécialité : {spec.name} (CIS {spec.cis}, {status})")
-            if spec.composition:
-                lines.append(f"- Composition : {' ; '.join(spec.composition[:4])}")
-            if spec.generic_group:
-                role = f" ({spec.generic_role})" if spec.generic_role else ""
-                lines.append(f"- Groupe générique : {spec.generic_group}{role}")
-            if spec.reimbursement:
-                lines.append(f"- Remboursement : {', '.join(spec.reimbursement)}")
-            if spec.prescription:
-                lines.append(f"- Prescription et délivrance : {' ; '.join(spec.prescription)}")
         for opinion in self.opinions:
             wording = re.sub(r"\s*<br\s*/?>\s*", " ", opinion.wording).strip()
             lines.append(
@@ -124,6 +112,18 @@ class DrugCard:
             lines.extend(f"- {_URL.sub('', line).rstrip(' —')}" for line in self.shortages)
         else:
             lines.append("Disponibilité (ANSM) : aucune rupture ni tension signalée pour ces spécialités.")
+        for spec in self.specialties:
+            status = "commercialisée" if spec.commercialised else "non commercialisée"
+            lines.append(f"Spécialité : {spec.name} (CIS {spec.cis}, {status})")
+            if spec.composition:
+                lines.append(f"- Composition : {' ; '.join(spec.composition[:4])}")
+            if spec.generic_group:
+                role = f" ({spec.generic_role})" if spec.generic_role else ""
+                lines.append(f"- Groupe générique : {spec.generic_group}{role}")
+            if spec.reimbursement:
+                lines.append(f"- Remboursement : {', '.join(spec.reimbursement)}")
+            if spec.prescription:
+                lines.append(f"- Prescription et délivrance : {' ; '.join(spec.prescription)}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

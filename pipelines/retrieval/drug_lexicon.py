@@ -276,7 +276,11 @@ class DrugLexicon:
         while position < len(words):
             for length in range(MAX_NAME_WORDS, 0, -1):
                 candidate = " ".join(words[position : position + length])
-                if length <= len(words) - position and candidate in self.names:
+                if (
+                    length <= len(words) - position
+                    and candidate in self.names
+                    and candidate not in FORM_WORDS
+                ):
                     mentions.append(
                         DrugMention(candidate, self.names[candidate], self.cis.get(candidate, ()))
                     )
