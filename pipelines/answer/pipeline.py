@@ -169,6 +169,29 @@ def _passage_source(n: int, doc: Document) -> Source:
     )
 
 
+FACTS_HEADING = "Données structurées (recopiées des sources) :"
+
+
+def _mismatches(answer: str, context: AnswerContext) -> list[dict[str, str]]:
+    """Flags for an answer that names an SMR/ASMR but not the level recorded on the drug card."""
+    folded = fold(answer)
+    found = []
+    for card in context.drug_cards:
+        for opinion in card.opinions:
+            kind = opinion.kind
+            mentions_kind = re.search(rf"\b{kind}\b", folded) and not (kind == "smr" and "asmr" in folded)
+            if mentions_kind and fold(opinion.level) not in folded:
+                found.append(
+                    flag(
+                        "facts_mismatch",
+                        f"La réponse parle du {kind.upper()} sans reprendre le niveau enregistré pour "
+                        f"{card.mention} ({kind.upper()} {opinion.level}, avis HAS du {opinion.date}) : "
+                        "se fier aux données structurées.",
+                    )
+                )
+    return found
+
+
 def facts_summary(context: AnswerContext) -> str:
     """The structured facts of the question, written from the data alone, each with its source number:
     interaction levels and conduct from the thesaurus, then SMR/ASMR and availability from the drug cards."""
@@ -491,6 +514,14 @@ class AnswerAssembler:
                 for source in sources:
                     source.cited = source.n in resolved.cited
                     source.reconstructed = source.n in reconstructed
+                flags += _mismatches(answer, context)
+                if facts:
+                    # The data's own words come with every answer that has drug facts: a small model may
+                    # misstate a level; the clinician reads the recorded one beside it.
+                    answer = f"{answer}\n\n{FACTS_HEADING}\n{facts}"
+                    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", facts)}
+                    for source in sources:
+                        source.cited = source.cited or source.n in numbers
                 consulted = [s.n for s in sent if not s.cited]
             if not answer.strip() and not abstained and not facts:
                 complete = False
