@@ -3,17 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TRANSFORMERS_STAMP := $(VENV)/.installed-transformers
 
-.PHONY: setup run ingest test lint bench clean-index
+.PHONY: setup setup-transformers run ingest test lint bench clean-index opensearch-start opensearch-stop
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Optional: the transformers backend (ESCULAPE_LLM=transformers:...). torch from PyPI is a CUDA build of
+# about 5 GB; the default llama.cpp backend does not need it.
+setup-transformers: $(TRANSFORMERS_STAMP)
+
+$(TRANSFORMERS_STAMP): $(STAMP) requirements-transformers.txt
+	$(BIN)/python -m pip install --quiet -r requirements-transformers.txt
+	touch $(TRANSFORMERS_STAMP)
 
 # Index the corpus (incremental: seconds when nothing changed). Without ESCULAPE_CORPUS and without
 # ../shared/data, it downloads the current BDPM from the ANSM site first.
@@ -39,3 +49,11 @@ bench: setup
 
 clean-index:
 	rm -rf .esculape/index
+
+# A local OpenSearch node (OpenSearch 2.19.1 + k-NN, from Maven Central; JDK 17 and Maven needed) on
+# http://127.0.0.1:9250, for `ESCULAPE_STORE=opensearch` and the opensearch-parametrised tests.
+opensearch-start:
+	tools/opensearch/node.sh start
+
+opensearch-stop:
+	tools/opensearch/node.sh stop

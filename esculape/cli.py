@@ -1,10 +1,11 @@
-"""The ``esculape`` command line: ``ingest``, ``search`` and ``eval retrieval``.
+"""The ``esculape`` command line: ``ingest``, ``search``, ``ask`` and ``eval retrieval``.
 
 Usage example::
 
     esculape ingest                       # index ../shared/data (or ESCULAPE_CORPUS)
     esculape ingest --download bdpm       # fetch the current BDPM from the ANSM site, then index it
     esculape search "Peut-on associer apixaban et clarithromycine ?" --mode hybrid --top-k 5
+    esculape ask "Peut-on associer apixaban et clarithromycine ?" [--json]
     esculape eval retrieval --json
 """
 
@@ -49,6 +50,8 @@ def _filters(sources: list[str] | None, publishers: list[str] | None) -> dict | 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Load the corpus and (re)build the index incrementally."""
+    from haystack.document_stores.errors import DocumentStoreError
+
     from corpora.catalog import CorpusError
     from corpora.download import DownloadError, download_bdpm
     from pipelines.embedders.cache import EmbeddingCacheError
@@ -73,20 +76,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     indexer = Indexer(settings, embed_sources=args.embed_sources, progress_bar=not args.quiet)
     try:
         summary = indexer.run(sources=args.sources, force=args.force)
-    except (CorpusError, EmbeddingCacheError, FileNotFoundError) as error:
+    except (CorpusError, EmbeddingCacheError, FileNotFoundError, DocumentStoreError) as error:
         raise CliError(str(error)) from error
     print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json else summary.format())
     return 0
 
 
 def _open_searcher(settings: Settings, **overrides):
+    from haystack.document_stores.errors import DocumentStoreError
+
     from pipelines.retrieval.searcher import Searcher
     from pipelines.stores.in_memory import IndexNotFoundError
 
     try:
         return Searcher.from_settings(settings, **overrides)
     except IndexNotFoundError as error:
-        raise CliError(f"{error} (index folder: {settings.index_dir})") from error
+        where = f" (index folder: {settings.index_dir})" if settings.store == "memory" else ""
+        raise CliError(f"{error}{where}") from error
+    except (DocumentStoreError, ValueError) as error:  # cluster down, index built differently, bad store
+        raise CliError(str(error)) from error
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -131,6 +139,59 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"    {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
     print(f"({result.seconds * 1000:.0f} ms)", file=sys.stderr)
     return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question: stream the answer, then print its sources (or one JSON object)."""
+    from pipelines.answer.pipeline import AnswerPipeline
+    from pipelines.generators.base import GeneratorError
+    from pipelines.retrieval.searcher import QueryError
+
+    settings = _settings(args)
+    if args.llm:
+        settings.llm = args.llm
+    searcher = _open_searcher(settings)
+    try:
+        answerer = AnswerPipeline.from_settings(settings, searcher=searcher)
+    except GeneratorError as error:
+        raise CliError(str(error)) from error
+    stream = None if args.json else lambda token: print(token, end="", flush=True)
+    try:
+        result = answerer.ask(
+            args.question, on_token=stream, mode=args.mode, filters=_filters(args.source, args.publisher)
+        )
+    except QueryError as error:
+        raise CliError(str(error)) from error
+
+    if args.json:
+        record = result.to_dict()
+        print(json.dumps(record, ensure_ascii=False, indent=1))
+        return 0 if not result.error else 1
+    if result.abstained or result.refused or not result.complete:
+        # What was streamed is replaced by the checked answer (abstention, removed citations).
+        print("\n\n" + (result.answer or ""))
+    print()
+    for item in result.flags:
+        print(f"⚠ {item['message']}")
+    print()
+    cited = {c["n"] for c in result.citations}
+    for source in result.sources:
+        if result.abstained or source["n"] in cited or source["kind"] != "passage":
+            mark = " (citation reconstruite)" if source["reconstructed"] else ""
+            when = source["date"] or "date inconnue"
+            print(f"[{source['n']}] {source['publisher']} — {source['title']} ({when}){mark}")
+            if source["url"]:
+                print(f"    {source['url']}")
+    if result.consulted:
+        print("Consultées sans être citées : " + ", ".join(f"[{n}]" for n in result.consulted))
+    timings = result.timings
+    first = f"{timings['first_token']:.2f} s" if timings.get("first_token") is not None else "-"
+    print(
+        f"(recherche {timings['retrieval']:.2f} s, premier mot {first}, total {timings['total']:.2f} s, "
+        f"modèle {result.model})",
+        file=sys.stderr,
+    )
+    return 0 if not result.error else 1
 
 
 def passage_record(doc) -> dict:
@@ -200,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)
+
+    ask = commands.add_parser("ask", help="answer a question in French with cited sources")
+    ask.add_argument("question")
+    ask.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default="hybrid")
+    ask.add_argument("--source", nargs="+", help="only these sources (bdpm, has_opinion, interaction, ...)")
+    ask.add_argument("--publisher", nargs="+", help="only these publishers (ANSM, HAS, ...)")
+    ask.add_argument("--llm", help="generator, as ESCULAPE_LLM (llamacpp:default, openai:URL#model, ...)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
+    ask.set_defaults(handler=cmd_ask)
 
     evaluate = commands.add_parser("eval", help="evaluations")
     evals = evaluate.add_subparsers(dest="evaluation", required=True)

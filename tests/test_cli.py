@@ -47,3 +47,27 @@ def test_ingest_then_search_json(mini_corpus, tmp_path):
 
     empty = _run("search", "", env=env)
     assert empty.returncode == 2 and "vide" in empty.stderr and "Traceback" not in empty.stderr
+
+
+@pytest.mark.corpus
+def test_ask_json_with_a_real_small_model(mini_corpus, tmp_path):
+    env = {
+        "ESCULAPE_DATA_DIR": str(tmp_path),
+        "ESCULAPE_CORPUS": str(mini_corpus),
+        "ESCULAPE_LLM": "llamacpp:smollm2",
+    }
+    ingest = _run("ingest", "--quiet", "--sources", "interaction", "bdpm", env=env)
+    assert ingest.returncode == 0, ingest.stderr
+    ask = _run("ask", "Peut-on associer apixaban et clarithromycine ?", "--json", env=env)
+    assert ask.returncode == 0, ask.stderr
+    record = json.loads(ask.stdout)
+    keys = {"answer", "citations", "drug_cards", "interactions", "abstained", "flags", "timings"}
+    assert keys <= set(record)
+    assert "Association DECONSEILLEE" in record["interactions"][0]["level"]  # copied from the data
+    assert record["answer"] and record["citations"] and not record["abstained"]
+    assert {"n", "doc_id", "source", "title", "date", "url", "reconstructed"} <= set(record["citations"][0])
+    assert record["timings"]["first_token"] is not None
+    assert "SmolLM2" in record["model"] or "smollm" in record["model"].lower()
+
+    empty = _run("ask", "  ", env=env)
+    assert empty.returncode == 2 and "vide" in empty.stderr and "Traceback" not in empty.stderr

@@ -632,7 +632,10 @@ class AnswerPipeline:
 
         settings = settings or Settings.from_env()
         searcher = searcher or Searcher.from_settings(settings)
-        generator = generator or load_generator(settings=settings)
+        if generator is None:
+            generator = load_generator(settings=settings)
+            # A server's real context window is known only once it has been asked.
+            generator.warm_up()
         return cls(searcher, generator, **options)
 
     def prepare(

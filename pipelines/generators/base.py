@@ -11,6 +11,10 @@ reply.text, reply.meta["finish_reason"]  # "stop", "length" or "interrupted"
 
 Besides ``run``, each backend exposes ``info`` (a :class:`GeneratorInfo`) and ``count_tokens(text)`` so that
 the answer pipeline can fit its sources into the model's context window.
+
+The real backends (``pipelines.generators.factory.load_generator``) also put ``time_to_first_token_s`` and
+``elapsed_s`` in the reply's meta and, on an interrupted reply, ``error_message`` (the French sentence that
+goes with ``error``).
 """
 
 from dataclasses import dataclass
