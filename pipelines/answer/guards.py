@@ -47,7 +47,7 @@ _MEDICAL_STEMS = tuple(
         "medic patient malad traitement trait therap symptom syndrom douleur doul fievre infect cancer "
         "tumeur diabet tension hypert hypot cardi coeur renal rein hepat foie pulmon respir vaccin "
         "chirurg diagnos examen bilan sang biolog clini soin pharma allerg grossess enceinte allait "
-        "nourrisson pediatr geriat posolog dose prescri contre-indi indication effet indesirable "
+        "nourrisson pediatr geriat posolog dose prescri contre-indi indication effet indesirable rembours "
         "interaction generique rupture smr asmr notice antibio antalg anticoag insuffisan hospital "
         "urgence sympt lesion fracture plaie oedeme anemi thromb embol avc infarct epilep depress anxi "
         "psych neuro dermat ophtalm orl gyneco uro nephro gastro digest vomiss diarrh toux asthm bpco "
