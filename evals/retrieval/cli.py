@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from esculape.settings import Settings
+from pipelines.stores.factory import all_documents
 
 from .run import MODES, RESULTS_DIR, evaluate, format_table, load_sets
 
@@ -35,6 +36,7 @@ def run_retrieval_eval(
         return [doc.id for doc in searcher.search(question, mode=mode, top_k=top_k).documents]
 
     recorded = {
+        "store": settings.store,
         "embedder": searcher.embedder_spec,
         "fusion_weights": searcher.weights,
         "specialties_per_drug": searcher.specialties_per_drug,
@@ -50,7 +52,7 @@ def run_retrieval_eval(
         sets,
         modes=modes,
         k_max=max(searcher.candidates, 100),
-        documents=searcher.store.storage.values(),
+        documents=all_documents(searcher.store),
         settings=recorded,
         results_dir=RESULTS_DIR if write else None,
     )

@@ -19,6 +19,7 @@ from esculape.settings import Settings
 from pipelines.retrieval.drug_retriever import DrugRetriever
 from pipelines.retrieval.rank_fusion import RankFusion
 from pipelines.retrieval.searcher import Searcher
+from pipelines.stores.factory import all_documents
 
 from .gold import load_questions, resolve_gold
 from .metrics import mean_metrics, question_metrics
@@ -37,7 +38,7 @@ GENERICS_PER_DRUG = (0, 3)
 
 def _retrieve(searcher: Searcher, questions: list[dict], candidates: int, generics: int) -> list[tuple]:
     """Gold and the four rankings of each question (retrieved once for the whole sweep)."""
-    documents = list(searcher.store.storage.values())
+    documents = list(all_documents(searcher.store))
     drug_retriever = DrugRetriever(searcher.store, SPECIALTIES_PER_DRUG, generics_per_drug=generics)
     retrieved = []
     for question in questions:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["CLINICAL_KEEP_WORDS", "FRENCH_STOPWORDS", "fold_accents"]
+__all__ = ["CLINICAL_KEEP_WORDS", "FRENCH_STOPWORDS", "FRENCH_STOPWORD_SPELLINGS", "fold_accents"]
 
 
 def fold_accents(text: str) -> str:
@@ -70,3 +70,10 @@ FRENCH_STOPWORDS: frozenset[str] = (
     frozenset(fold_accents(word) for word in _RAW_STOPWORDS.split()) - CLINICAL_KEEP_WORDS
 )
 """Accent-folded French function words removed before stemming (about 150 entries)."""
+
+FRENCH_STOPWORD_SPELLINGS: frozenset[str] = FRENCH_STOPWORDS | frozenset(
+    word for word in _RAW_STOPWORDS.split() if fold_accents(word) in FRENCH_STOPWORDS
+)
+"""The stop words as written with and without accents, for analyzers that remove stop words before
+folding accents (the French analysis of the OpenSearch and Elasticsearch indexes, see
+``pipelines.stores.search_engine``): « déjà » and « deja » are both removed, as here."""

