@@ -351,8 +351,9 @@ class ContextBuilder:
         coverage = evidence
         if cards or any(check.entries for check in checks):
             evidence = max(evidence, 1.0)
+        language = guards.detect_language(question)
         unknown = []
-        if self.frequencies is not None and guards.detect_language(question) == "fr":
+        if self.frequencies is not None and language == "fr":
             unknown = guards.unknown_words(question, self.analyzer, self.frequencies, mentions)
         decision = "generate"
         if not mentions and not guards.has_medical_words(standalone) and coverage < REFUSE_COVERAGE:
@@ -380,7 +381,6 @@ class ContextBuilder:
             if fitted.notes:
                 flags.append(flag("context_trimmed", " ".join(fitted.notes)))
             extra = []
-            language = guards.detect_language(question)
             if language != "fr":
                 name = guards.LANGUAGE_NAMES.get(language, "une autre langue")
                 extra.append(f"La question est rédigée en {name} : réponds en français.")
@@ -471,6 +471,7 @@ class AnswerAssembler:
             )
             answer = resolved.text
             facts = facts_summary(context)
+            fact_numbers = {int(n) for n in re.findall(r"\[(\d+)\]", facts)}
             if facts and (_MODEL_ABSTAINS.search(fold(answer)) or not answer.strip()):
                 # Structured facts answer the question even when a small model does not write it up.
                 answer = facts
@@ -481,9 +482,8 @@ class AnswerAssembler:
                         "les données structurées des sources citées.",
                     )
                 )
-                cited_facts = {int(n) for n in re.findall(r"\[(\d+)\]", facts)}
                 for source in sources:
-                    source.cited = source.n in cited_facts
+                    source.cited = source.n in fact_numbers
                 consulted = [s.n for s in sent if not s.cited]
             elif _MODEL_ABSTAINS.search(fold(answer)):
                 abstained = True
@@ -519,9 +519,8 @@ class AnswerAssembler:
                     # The data's own words come with every answer that has drug facts: a small model may
                     # misstate a level; the clinician reads the recorded one beside it.
                     answer = f"{answer}\n\n{FACTS_HEADING}\n{facts}"
-                    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", facts)}
                     for source in sources:
-                        source.cited = source.cited or source.n in numbers
+                        source.cited = source.cited or source.n in fact_numbers
                 consulted = [s.n for s in sent if not s.cited]
             if not answer.strip() and not abstained and not facts:
                 complete = False
