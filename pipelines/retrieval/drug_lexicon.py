@@ -35,6 +35,10 @@ MIN_PREFIX_CHARS = 6
 # Misspellings are forgiven (one letter added, dropped or changed) in words of this length or more, when
 # exactly one substance or brand name is that close and starts with the same letter.
 MIN_FUZZY_CHARS = 8
+# A thesaurus side made only of stop words (« OR », the gold salts) is an ordinary French word too (« or » =
+# « however »): it is taken for the substance only where a drug stands, next to one of these words.
+_DRUG_POSITION_BEFORE = r"(?:associer|associe|associes|et|avec|entre|l|d|de|du|sels?)"
+_DRUG_POSITION_AFTER = r"(?:et|avec)"
 _INVERTED_SALT = re.compile(r"^(.+?) \((.+? (?:de|d'))\)$")
 
 # Head terms shared by unrelated thesaurus classes (« inhibiteurs de … », « autres … »), after analysis:
@@ -188,6 +192,14 @@ class DrugLexicon:
         self._prefix_index: dict[str, set[str]] | None = None
         self._near_index: dict[str, set[str]] | None = None
         self._class_by_head: dict[str, str] = {}
+        self._bare_sides = {
+            side: re.compile(
+                rf"\b{_DRUG_POSITION_BEFORE} {re.escape(fold_name(side))}\b"
+                rf"|\b{re.escape(fold_name(side))} {_DRUG_POSITION_AFTER}\b"
+            )
+            for side, terms in self.classes.items()
+            if not terms and fold_name(side)
+        }
         for side, terms in sorted(self.classes.items(), key=lambda item: (len(item[1]), item[0])):
             # Short heads (« risqu », « sel ») are ordinary words of a question, not class names.
             if terms and len(terms[0]) >= MIN_PREFIX_CHARS:
@@ -251,6 +263,8 @@ class DrugLexicon:
         A class is found when all its terms are in the question, when the question has the head term of a
         class family (« anti-inflammatoire », « anticoagulant »: the family's shortest class is taken), or
         when it uses a usual name of the class (« AINS », « AVK », « une statine », see ``class_aliases``).
+        A side whose name is only a common word (« or ») counts only where a drug stands (« sels d'or »,
+        « associer or et … »).
         """
         mentions = self._find_names(text)
         if self.analyzer is None or not self.classes:
@@ -258,7 +272,9 @@ class DrugLexicon:
         terms = set(self.analyzer(text))
         found = {side for side, side_terms in self.classes.items() if side_terms and set(side_terms) <= terms}
         found |= {side for head, side in self._class_by_head.items() if head in terms}
-        words = fold_name(text).split()
+        folded = fold_name(text)
+        found |= {side for side, pattern in self._bare_sides.items() if pattern.search(folded)}
+        words = folded.split()
         phrases = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
         found |= {
             CLASS_ALIASES[p] for p in phrases if p in CLASS_ALIASES and CLASS_ALIASES[p] in self.classes

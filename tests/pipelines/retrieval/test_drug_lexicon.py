@@ -7,6 +7,7 @@ from pipelines.analysis.french import FrenchAnalyzer
 from pipelines.retrieval.drug_lexicon import DrugLexicon, brand_words, substance_core
 from pipelines.retrieval.drug_query_expander import DrugQueryExpander
 from pipelines.retrieval.drug_retriever import DrugRetriever
+from pipelines.retrieval.intents import asks_for_generics
 from pipelines.stores.in_memory import EsculapeInMemoryStore
 
 
@@ -55,6 +56,7 @@ DOCUMENTS = [
         "LITHIUM",
         ["anti-inflammatoires non stéroïdiens", "lithium", "ibuprofene", "ketoprofene"],
     ),
+    _interaction("OR", "LITHIUM", ["or", "lithium"]),
 ]
 
 
@@ -93,6 +95,21 @@ def test_class_names_in_everyday_words_and_abbreviations_are_found(lexicon, ques
     assert "anti-inflammatoires non stéroïdiens" in [mention.text for mention in mentions]
 
 
+@pytest.mark.parametrize(
+    ("question", "is_gold"),
+    [
+        ("Peut-on associer or et lithium ?", True),
+        ("Un patient sous sels d'or peut-il prendre du lithium ?", True),
+        ("Lithium avec l'or : quel risque ?", True),
+        ("Le patient prend du lithium, or il est insuffisant rénal", False),
+        ("Or, ce patient sous lithium a soif", False),
+    ],
+)
+def test_a_side_made_of_a_common_word_is_found_only_where_a_drug_stands(lexicon, question, is_gold):
+    # « OR » (the gold salts) is also the French « or » (however): only a drug position makes it a drug.
+    assert ("or" in [mention.text for mention in lexicon.find(question)]) is is_gold
+
+
 def test_an_abbreviation_needs_its_class_in_the_corpus(lexicon):
     # « AVK » names a thesaurus class that this small corpus lacks: it is not invented.
     assert lexicon.find("patient sous AVK") == []
@@ -111,6 +128,23 @@ def test_expansion_only_for_questions_about_several_drugs(lexicon):
     one = expander.run(query="Eliquis chez le sujet âgé")
     assert one["query"] == "Eliquis chez le sujet âgé"
     assert [m.text for m in one["mentions"]] == ["eliquis"]
+    # A question about generics of one drug wants the other specialties of its substance: expanded.
+    generics = expander.run(query="Quels génériques de l'Eliquis ?")
+    assert generics["query"] == "Quels génériques de l'Eliquis ? (apixaban)"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("quels génériques existent pour le keppra ?", True),
+        ("le pharmacien peut-il délivrer autre chose que du tahor ?", True),
+        ("substitution possible pour le seroplex 10 mg ?", True),
+        ("Eliquis chez l'insuffisant rénal", False),
+        ("Quel est le SMR du Praluent ?", False),
+    ],
+)
+def test_questions_about_generics_are_recognised(question, expected):
+    assert asks_for_generics(question) is expected
 
 
 def test_drug_retriever_ranks_substance_level_pairs_first_and_returns_records(lexicon):
@@ -148,6 +182,13 @@ def test_records_add_the_other_members_of_the_generic_group(lexicon):
     assert [record.id for record in found["records"]] == ["bdpm:2", "bdpm:9"]
     without = DrugRetriever(store, specialties_per_drug=1).run(mentions=lexicon.find("Zeclar"))
     assert [record.id for record in without["records"]] == ["bdpm:2"]
+
+    # Asked for a substitute, the generic comes before the brand's own record.
+    question = "Le pharmacien peut-il substituer le Zeclar ?"
+    substitutes = DrugRetriever(store, specialties_per_drug=1, generics_per_drug=3).run(
+        mentions=lexicon.find(question), query=question
+    )
+    assert [record.id for record in substitutes["records"]] == ["bdpm:9", "bdpm:2"]
 
 
 def test_an_entry_naming_both_drugs_outranks_one_naming_a_class():
