@@ -3,6 +3,7 @@
 from haystack import component
 
 from pipelines.retrieval.drug_lexicon import DrugLexicon, DrugMention, fold_name, substance_core
+from pipelines.retrieval.intents import asks_for_generics
 
 
 @component
@@ -12,8 +13,9 @@ class DrugQueryExpander:
     Only questions naming two or more different drugs are expanded: they ask about an association, and the
     thesaurus speaks of substances. A question about one drug names it as its own passages do (BDPM record,
     HAS opinion, leaflet); expanding it was measured to pull in other specialties of the same substance
-    instead. Substances already written in the question are not repeated. The mentions are always
-    returned, so that the app can show how the question was understood.
+    instead, which is what a question about generics or substitution wants, so those are expanded too.
+    Substances already written in the question are not repeated. The mentions are always returned, so that
+    the app can show how the question was understood.
 
     :param lexicon: the drug lexicon of the ingested corpus.
     """
@@ -25,7 +27,9 @@ class DrugQueryExpander:
     def run(self, query: str) -> dict:
         """:returns: ``query`` (expanded) and ``mentions`` (the drug names found)."""
         mentions = self.lexicon.find(query)
-        if len({mention.substances for mention in mentions}) < 2:
+        if len({mention.substances for mention in mentions}) < 2 and not (
+            mentions and asks_for_generics(query)
+        ):
             return {"query": query, "mentions": mentions}
 
         present = f" {fold_name(query)} "

@@ -16,6 +16,7 @@ from haystack import Document, component
 from haystack.utils.filters import document_matches_filter
 
 from pipelines.retrieval.drug_lexicon import DrugMention, fold_name
+from pipelines.retrieval.intents import asks_for_generics
 from pipelines.stores.in_memory import EsculapeInMemoryStore
 
 # Words that do not identify a substance (« dinitrate d'isosorbide » is matched by « isosorbide »).
@@ -96,11 +97,17 @@ class DrugRetriever:
 
     @component.output_types(pairs=list[Document], records=list[Document])
     def run(
-        self, mentions: list[DrugMention], top_k: int = 20, filters: dict[str, Any] | None = None
+        self,
+        mentions: list[DrugMention],
+        top_k: int = 20,
+        filters: dict[str, Any] | None = None,
+        query: str = "",
     ) -> dict[str, list[Document]]:
         """:param mentions: drugs found in the question (see ``DrugQueryExpander``).
         :param top_k: longest list returned.
         :param filters: the search's metadata filters; passages they exclude are not returned.
+        :param query: the question; one about generics or substitution puts each drug's generic-group
+            members before its own records.
         :returns: ``pairs`` and ``records``, each best first and at most ``top_k`` long."""
         drugs = [[name_tokens(s) for s in mention.substances] for mention in mentions if mention.substances]
         pair_scores: dict[str, float] = {}
@@ -116,19 +123,19 @@ class DrugRetriever:
                     score = (CLASS_LEVEL, ONE_SIDE_DIRECT, BOTH_SIDES_DIRECT)[direct]
                     pair_scores[doc_id] = max(pair_scores.get(doc_id, 0.0), score)
 
+        generics_first = asks_for_generics(query)
         record_ids: list[str] = []
         for mention in mentions:
             own = [f"bdpm:{cis}" for cis in mention.cis[: self.specialties_per_drug]]
-            record_ids += [doc_id for doc_id in own if doc_id in self.documents and doc_id not in record_ids]
             siblings = []
             for doc_id in own:
                 group = self.documents[doc_id].meta.get("generic_group") if doc_id in self.documents else ""
                 siblings += [
                     m for m in self._group_members.get(group, []) if m not in own and m not in siblings
                 ]
-            record_ids += [
-                doc_id for doc_id in siblings[: self.generics_per_drug] if doc_id not in record_ids
-            ]
+            siblings = siblings[: self.generics_per_drug]
+            ordered = siblings + own if generics_first else own + siblings
+            record_ids += [d for d in ordered if d in self.documents and d not in record_ids]
         records = [
             replace(self.documents[doc_id], score=1.0 / rank) for rank, doc_id in enumerate(record_ids, 1)
         ]

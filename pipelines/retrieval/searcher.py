@@ -283,7 +283,7 @@ class Searcher:
             if not self.expand_drugs:
                 inputs["embedder"] = {"text": query}
         if "drugs" in self.pipeline(mode).graph.nodes:
-            inputs["drugs"] = {"filters": filters}
+            inputs["drugs"] = {"filters": filters, "query": query}
         # A reranker reorders the fused candidates, so it gets all of them, not only the first top_k.
         inputs["fusion"] = {"top_k": candidates if self.reranker is not None else top_k}
         if self.reranker is not None:
