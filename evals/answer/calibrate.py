@@ -45,17 +45,19 @@ def main(argv: list[str] | None = None) -> None:
 
     searcher = Searcher.from_settings(Settings.from_env())
     answerer = AnswerPipeline(searcher, generator=None, evidence_threshold=0.0)
-    gate = AnswerPipeline(searcher, generator=None)
-    found, missed = [], []
+    found, missed, ungated = [], [], []
     for question in _tuning_questions(args.limit):
         context = answerer.prepare(question["question"])
-        retrieved = [s.doc_id for s in context.sources]
-        documents = searcher.search(question["question"], top_k=10).documents
-        retrieved += [doc.meta.get("doc_id", doc.id) for doc in documents]
-        (found if set(question.get("gold", [])) & set(retrieved) else missed).append(context.coverage)
+        retrieved = {s.doc_id for s in context.sources} | set(context.retrieved)
+        (found if set(question.get("gold", [])) & retrieved else missed).append(context.coverage)
+        ungated.append((context.decision, context.evidence))
     threshold = float(np.percentile(found, PERCENTILE)) if found else 0.0
-    gate.context_pipeline.get_component("context").evidence_threshold = threshold
-    gated = [gate.prepare(q["question"]).decision for q in _tuning_questions(args.limit)]
+    # With a zero threshold only the other reasons stop a question; the threshold adds its own.
+    gated = [
+        "abstain" if decision == "generate" and evidence < threshold else decision
+        for decision, evidence in ungated
+    ]
+    gate = AnswerPipeline(searcher, generator=None, facts=answerer.facts, evidence_threshold=threshold)
 
     off = [json.loads(line) for line in (HERE / "unanswerable.jsonl").read_text().splitlines() if line]
     off_scores = []

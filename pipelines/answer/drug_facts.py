@@ -7,7 +7,7 @@ answer like any passage, so the model cites them and the clinician sees them ver
 Usage example:
 
 ```python
-facts = DrugFacts.from_store(store)
+facts = DrugFacts.from_searcher(searcher)  # or DrugFacts.from_store(store)
 mentions = lexicon.find("Peut-on associer Eliquis et clarithromycine ?")
 cards = facts.drug_cards(mentions)
 checks = facts.interaction_checks(mentions)
@@ -255,6 +255,21 @@ class DrugFacts:
     def from_store(cls, store: Any) -> "DrugFacts":
         """Read the fact-bearing passages of any Haystack document store."""
         return cls(store.filter_documents({"field": "meta.source", "operator": "in", "value": FACT_SOURCES}))
+
+    @classmethod
+    def from_searcher(cls, searcher: Any) -> "DrugFacts":
+        """Reuse the passages a :class:`~pipelines.retrieval.searcher.Searcher` already holds.
+
+        The searcher keeps the BDPM and thesaurus passages in memory (on the embedded store, the whole
+        storage); only the HAS opinions it lacks are read from the store, so a search-engine cluster is
+        scrolled once more for one source instead of three.
+        """
+        held = [doc for doc in searcher.drug_documents.values() if doc.meta.get("source") in FACT_SOURCES]
+        if not any(doc.meta.get("source") == "has_opinion" for doc in held):
+            held += searcher.store.filter_documents(
+                {"field": "meta.source", "operator": "==", "value": "has_opinion"}
+            )
+        return cls(held)
 
     # --- drug cards -------------------------------------------------------------------------------------
 

@@ -118,6 +118,7 @@ class AnswerContext:
     flags: list[dict[str, str]]
     notices: list[str]
     retrieval_seconds: float
+    retrieved: list[str] = field(default_factory=list)  # ids of every passage retrieved, best first
 
 
 @dataclass
@@ -400,6 +401,7 @@ class ContextBuilder:
             flags=flags,
             notices=notices,
             retrieval_seconds=seconds,
+            retrieved=[doc.meta.get("doc_id", doc.id) for doc in documents],
         )
         return {"context": context}
 
@@ -585,7 +587,7 @@ class AnswerPipeline:
     ) -> None:
         self.searcher = searcher
         self.generator = generator
-        self.facts = facts or DrugFacts.from_store(searcher.store)
+        self.facts = facts or DrugFacts.from_searcher(searcher)
         self.answer_tokens = answer_tokens
         # Without a generator (calibration, the interaction benchmark) only ``prepare`` is used; tokens are
         # then estimated at four characters each.
