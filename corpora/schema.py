@@ -28,12 +28,13 @@ Extra keys some sources add: ``smr_level``, ``asmr_level``, ``has_dossier``, ``i
 import hashlib
 import re
 import unicodedata
-from enum import Enum
 
 from haystack import Document
 
+from esculape.choices import Choice
 
-class Source(str, Enum):  # noqa: UP042 - StrEnum would change str(Source.BDPM), which callers may rely on
+
+class Source(Choice):
     """The kinds of source Esculape indexes."""
 
     BDPM = "bdpm"
@@ -44,13 +45,8 @@ class Source(str, Enum):  # noqa: UP042 - StrEnum would change str(Source.BDPM),
     DOCUMENT = "document"
 
     @classmethod
-    def from_str(cls, value: str) -> "Source":
-        """Parse a source name, listing the valid ones on error."""
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(s.value for s in cls)
-            raise ValueError(f"Unknown source '{value}': expected one of {valid}") from None
+    def noun(cls) -> str:
+        return "source"
 
 
 REQUIRED_META = ("source", "publisher", "title", "doc_id", "section", "url", "date", "version", "licence")

@@ -18,13 +18,13 @@ for passage in result.documents:
 import logging
 import time
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from haystack import Document, Pipeline
 from haystack.core.errors import PipelineRuntimeError
 from haystack.document_stores.errors import DocumentStoreError
 
+from esculape.choices import Choice
 from esculape.settings import DEFAULT_FUSION_WEIGHTS, Settings
 from pipelines.embedders.backends import load_backend
 from pipelines.embedders.components import CachedTextEmbedder
@@ -45,7 +45,7 @@ DEFAULT_SPECIALTIES_PER_DRUG = 3
 DEFAULT_GENERICS_PER_DRUG = 3
 
 
-class SearchMode(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
+class SearchMode(Choice):
     """Which retrievers answer a query."""
 
     BM25 = "bm25"
@@ -53,13 +53,8 @@ class SearchMode(str, Enum):  # noqa: UP042  (str() of the members is used in me
     HYBRID = "hybrid"
 
     @classmethod
-    def from_str(cls, value: str) -> "SearchMode":
-        """Parse a mode name, listing the valid ones on error."""
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(mode.value for mode in cls)
-            raise ValueError(f"Unknown search mode '{value}': expected one of {valid}") from None
+    def noun(cls) -> str:
+        return "search mode"
 
 
 class QueryError(ValueError):

@@ -17,18 +17,18 @@ bm25, dense = text_retrievers(store, top_k=50)
 """
 
 from collections.abc import Iterable
-from enum import Enum
 from typing import Any
 
 from haystack import Document
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 
+from esculape.choices import Choice
 from esculape.settings import Settings
 from pipelines.stores.in_memory import EsculapeInMemoryStore, IndexNotFoundError
 from pipelines.stores.search_engine import Engine
 
 
-class StoreKind(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
+class StoreKind(Choice):
     """The document stores Esculape runs on."""
 
     MEMORY = "memory"
@@ -36,13 +36,8 @@ class StoreKind(str, Enum):  # noqa: UP042  (str() of the members is used in mes
     ELASTICSEARCH = "elasticsearch"
 
     @classmethod
-    def from_str(cls, value: str) -> "StoreKind":
-        """Parse a store name, listing the valid ones on error."""
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(kind.value for kind in cls)
-            raise ValueError(f"Unknown store '{value}' (ESCULAPE_STORE): expected one of {valid}") from None
+    def noun(cls) -> str:
+        return "store (ESCULAPE_STORE)"
 
 
 def engine_store(settings: Settings, index: str | None = None, embedding_dim: int = 512) -> Any:

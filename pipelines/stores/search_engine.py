@@ -37,9 +37,9 @@ client.indices.create(index="esculape-20261203-120000", body=body)
 """
 
 import re
-from enum import Enum
 from typing import Any
 
+from esculape.choices import Choice
 from pipelines.analysis.french import FUSED_PREFIXES, FrenchAnalyzer
 from pipelines.analysis.stopwords import CLINICAL_KEEP_WORDS, FRENCH_STOPWORD_SPELLINGS
 
@@ -93,20 +93,15 @@ BOOLEAN_FIELDS = ("commercialised",)
 STORED_TEXT_FIELDS = ("dense_text", "opinion_wording", "interaction_mechanism", "interaction_conduct")
 
 
-class Engine(str, Enum):  # noqa: UP042  (str() of the members is used in messages)
+class Engine(Choice):
     """The search engines Esculape can create its index on."""
 
     OPENSEARCH = "opensearch"
     ELASTICSEARCH = "elasticsearch"
 
     @classmethod
-    def from_str(cls, value: str) -> "Engine":
-        """Parse an engine name, listing the valid ones on error."""
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(engine.value for engine in cls)
-            raise ValueError(f"Unknown search engine '{value}': expected one of {valid}") from None
+    def noun(cls) -> str:
+        return "search engine"
 
 
 def _accent_tolerant(word: str) -> str:
