@@ -13,6 +13,7 @@ repeated.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import math
@@ -44,6 +45,27 @@ CHARS_PER_TOKEN_ESTIMATE = 2.5
 # Local servers ignore the key, but the OpenAI client refuses to start without one.
 _NO_KEY = "no-key"
 _CONNECT_TIMEOUT = 10.0
+
+
+def _transport_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """The HTTP library's own (timeout, transport) error classes.
+
+    The OpenAI client wraps these in ``APITimeoutError``/``APIConnectionError`` while it sends the request,
+    but not while a stream is being read: a server that stalls mid-answer raises the transport's own
+    ``ReadTimeout``. Depending on its version the client runs on ``httpx`` or on its fork ``httpx2``.
+    """
+    timeouts, transports = [], []
+    for name in ("httpx", "httpx2"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        timeouts.append(module.TimeoutException)
+        transports.append(module.TransportError)
+    return tuple(timeouts), tuple(transports)
+
+
+_TRANSPORT_TIMEOUTS, _TRANSPORT_ERRORS = _transport_errors()
 
 
 class _OverdueError(Exception):
@@ -247,6 +269,10 @@ class OpenAIServerGenerator:
             return {"replies": [stream.fail(self._broken(stream, error))]}
         except openai.APIError as error:  # an error event inside the stream
             return {"replies": [stream.fail(self._status(error))]}
+        except _TRANSPORT_TIMEOUTS:  # the stream stalled after it started
+            return {"replies": [stream.fail(stream.timeout_error())]}
+        except _TRANSPORT_ERRORS as error:  # the connection broke while the stream was read
+            return {"replies": [stream.fail(self._broken(stream, error))]}
 
         meta = result["replies"][0].meta if result["replies"] else {}
         usage = meta.get("usage") or {}
@@ -261,7 +287,7 @@ class OpenAIServerGenerator:
         status = getattr(error, "status_code", None)
         return _status_error(status, self.base_url, str(error), model=self.model)
 
-    def _broken(self, stream: ReplyStream, error: openai.APIConnectionError) -> GeneratorError:
+    def _broken(self, stream: ReplyStream, error: Exception) -> GeneratorError:
         if stream.started:
             return GeneratorError(
                 f"La connexion au serveur de modèle {self.base_url} a été coupée pendant la réponse ; le "
