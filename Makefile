@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TRANSFORMERS_STAMP := $(VENV)/.installed-transformers
 
-.PHONY: setup setup-transformers run ingest test lint bench clean-index opensearch-start opensearch-stop
+.PHONY: setup setup-transformers browser run ingest test lint bench clean-index opensearch-start opensearch-stop
 
 setup: $(STAMP)
 
@@ -38,7 +38,19 @@ run: ingest
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true \
 		--browser.gatherUsageStats false
 
-test: setup
+# Debian's Chromium for the end-to-end tests in a real browser (tests/app/test_browser.py) and
+# `python -m evals.bench_app`; Playwright's own browser downloads are never used. Does nothing when
+# /usr/bin/chromium exists; without root and apt-get it says so and the browser tests skip with the reason.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-dejavu-core >/dev/null; \
+	else \
+		echo "chromium is not installed and needs root with apt-get: the browser tests will skip"; \
+	fi
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -7,6 +7,7 @@ Usage example::
     esculape search "Peut-on associer apixaban et clarithromycine ?" --mode hybrid --top-k 5
     esculape ask "Peut-on associer apixaban et clarithromycine ?" [--json]
     esculape eval retrieval --json
+    esculape feedback export --format parquet --output retours.parquet
 """
 
 import argparse
@@ -227,6 +228,24 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    """Write the clinicians' feedback (scrubbed when stored) to a CSV or Parquet file."""
+    from esculape.workbench.feedback import FeedbackStore, feedback_path
+
+    database = Path(args.db).expanduser() if args.db else feedback_path(_settings(args))
+    if not database.exists():
+        raise CliError(
+            f"No feedback database at {database}: the app creates it with the first feedback "
+            "(pass --db or set ESCULAPE_FEEDBACK_DB)"
+        )
+    try:
+        rows = FeedbackStore(database).export(Path(args.output).expanduser(), args.format)
+    except OSError as error:
+        raise CliError(f"Cannot write {args.output}: {error}") from error
+    print(f"{rows} feedback row(s) written to {args.output} ({args.format})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(
@@ -271,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
     ask.set_defaults(handler=cmd_ask)
 
+    feedback = commands.add_parser("feedback", help="clinicians' feedback collected by the app")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write the feedback to a CSV or Parquet file")
+    export.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    export.add_argument("--output", required=True, help="file to write")
+    export.add_argument("--db", help="feedback database (default: ESCULAPE_FEEDBACK_DB or the data dir)")
+    export.set_defaults(handler=cmd_feedback_export)
+
     evaluate = commands.add_parser("eval", help="evaluations")
     evals = evaluate.add_subparsers(dest="evaluation", required=True)
     retrieval = evals.add_parser("retrieval", help="recall@k, MRR, nDCG@10 for bm25, dense and hybrid")
@@ -281,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retrieval.add_argument("--no-write", action="store_true", help="do not write results under evals/results")
     retrieval.set_defaults(handler=cmd_eval_retrieval)
+
     return parser
 
 
