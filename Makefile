@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TRANSFORMERS_STAMP := $(VENV)/.installed-transformers
 
-.PHONY: setup setup-transformers browser run ingest test lint bench clean-index opensearch-start opensearch-stop
+.PHONY: setup setup-transformers browser run ingest test notebooks lint bench clean-index opensearch-start opensearch-stop
 
 setup: $(STAMP)
 
@@ -52,6 +52,12 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest
+	$(MAKE) notebooks
+
+# Every notebook, top to bottom, on small subsets (each reads ESCULAPE_NOTEBOOK_* variables; from a clean
+# checkout they run on the small test corpus). Committed notebooks carry no outputs (tests/test_notebooks.py).
+notebooks: setup
+	$(BIN)/python -m pytest -p no:cacheprovider --nbmake --nbmake-timeout=1200 notebooks
 
 lint: setup
 	$(BIN)/ruff check .

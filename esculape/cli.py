@@ -228,6 +228,63 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_mcq(args: argparse.Namespace) -> int:
+    """Run the exam MCQ benchmark and print its table (or ``--json``); see ``evals/mcq``."""
+    from evals.mcq.cli import McqCliError, run_from_args
+
+    try:
+        output = run_from_args(args, _settings(args), open_searcher=_open_searcher)
+    except McqCliError as error:
+        raise CliError(str(error)) from error
+    print(output)
+    return 0
+
+
+def cmd_eval_faithfulness(args: argparse.Namespace) -> int:
+    """RAGAS faithfulness, relevancy, context precision and recall on real answers (evals/faithfulness)."""
+    from evals.faithfulness.answers import InputError
+    from evals.faithfulness.judge import JudgeError
+    from evals.faithfulness.run import FaithfulnessConfig, run_faithfulness_eval
+    from pipelines.generators.base import GeneratorError
+    from pipelines.stores.in_memory import IndexNotFoundError
+
+    settings = _settings(args)
+    if args.llm:
+        settings.llm = args.llm
+    config = FaithfulnessConfig(
+        metrics=tuple(args.metrics),
+        runs=args.runs,
+        strictness=args.strictness,
+        cross_check=not args.no_cross_check,
+    )
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        run = run_faithfulness_eval(
+            settings,
+            questions=Path(args.questions),
+            limit=args.limit,
+            answers=Path(args.answers) if args.answers else None,
+            judge=args.judge,
+            config=config,
+            write=not args.no_write,
+            report=progress,
+        )
+    except (InputError, JudgeError, GeneratorError, IndexNotFoundError) as error:
+        raise CliError(str(error)) from error
+    if args.json:
+        print(json.dumps(run.payload, ensure_ascii=False, indent=1))
+    else:
+        print(run.table)
+        print(f"({run.payload['wall_seconds']} s, judge {run.payload['judge']}, {run.payload['counts']})")
+        for path in run.paths.values():
+            print(f"written: {path}", file=sys.stderr)
+    return 0
+
+
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     """Write the clinicians' feedback (scrubbed when stored) to a CSV or Parquet file."""
     from esculape.workbench.feedback import FeedbackStore, feedback_path
@@ -309,6 +366,46 @@ def build_parser() -> argparse.ArgumentParser:
     retrieval.add_argument("--no-write", action="store_true", help="do not write results under evals/results")
     retrieval.set_defaults(handler=cmd_eval_retrieval)
 
+    mcq = evals.add_parser("mcq", help="French exam MCQ benchmark (FrenchMedMCQA, CasiMedicos)")
+    mcq.add_argument("--dataset", required=True, help="frenchmedmcqa or casimedicos")
+    mcq.add_argument("--split", default="dev", help="train or dev (default dev; test is kept aside)")
+    mcq.add_argument("--file", help="a split file in the dataset's format (e.g. the held-out test split)")
+    mcq.add_argument("--mode", default="closed", help="closed (no sources) or rag (retrieved sources)")
+    mcq.add_argument(
+        "--scoring",
+        nargs="+",
+        default=["generate"],
+        metavar="SCORING",
+        help="generate, likelihood and/or evidence (rag only, no model); several share each prompt",
+    )
+    mcq.add_argument("--limit", type=int, help="N questions drawn with --seed (default: all)")
+    mcq.add_argument("--seed", type=int, default=0, help="seed of the sample, bootstrap and random baseline")
+    mcq.add_argument("--llm", help="generator, as ESCULAPE_LLM (default: the CPU default model)")
+    mcq.add_argument("--no-write", action="store_true", help="do not write results under evals/results")
+    mcq.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    mcq.set_defaults(handler=cmd_eval_mcq)
+
+    from evals.faithfulness.answers import DEFAULT_QUESTIONS  # light: no ragas import
+    from evals.faithfulness.run import METRICS
+
+    faithfulness = evals.add_parser(
+        "faithfulness", help="RAGAS faithfulness, relevancy, context precision and recall with a local judge"
+    )
+    faithfulness.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="questions JSONL")
+    faithfulness.add_argument("--limit", type=int, help="only the first N questions (or cached answers)")
+    faithfulness.add_argument("--runs", type=int, default=1, help="judge runs averaged (default 1)")
+    faithfulness.add_argument(
+        "--judge", default="llamacpp", help="llamacpp[:default|smollm2|/path.gguf] or openai:URL#model"
+    )
+    faithfulness.add_argument("--answers", help="reuse answers cached by an earlier run (answers-*.jsonl)")
+    faithfulness.add_argument("--llm", help="answering model, as ESCULAPE_LLM (when answers are generated)")
+    faithfulness.add_argument("--metrics", nargs="+", choices=METRICS, default=list(METRICS))
+    faithfulness.add_argument("--strictness", type=int, default=3, help="questions per answer for relevancy")
+    faithfulness.add_argument("--no-cross-check", action="store_true", help="skip Haystack's evaluator")
+    faithfulness.add_argument("--no-write", action="store_true", help="do not write results under evals/")
+    faithfulness.add_argument("--quiet", action="store_true", help="no progress lines")
+    faithfulness.add_argument("--json", action="store_true", help="print the whole summary as JSON")
+    faithfulness.set_defaults(handler=cmd_eval_faithfulness)
     return parser
 
 
