@@ -73,7 +73,8 @@ CSS = """
 .esc-passage mark, .esc-compare mark { background: #fff176; padding: 0 1px; }
 .esc-compare { border: 1px solid #e0e0e0; border-radius: 6px; padding: 0.45rem 0.6rem; margin-bottom: 0.5rem;
   font-size: 0.88rem; overflow-wrap: anywhere; }
-.esc-compare.esc-differs { border: 2px solid #ef6c00; background: #fff3e0; }
+.esc-compare.esc-differs { border: 2px solid #ffcc80; background: #fffaf2; }
+.esc-compare.esc-only { border: 2px solid #ef6c00; background: #fff3e0; }
 .esc-compare .esc-meta { color: #555; font-size: 0.8rem; }
 .esc-badge { display: inline-block; border-radius: 4px; padding: 0 6px; margin-right: 4px; font-size: 0.78rem;
   font-weight: 600; }
@@ -657,9 +658,12 @@ def compare_view(settings: Settings, searcher: Searcher | None, search_error: st
     if comparison.errors and not comparison.runs:
         st.warning(next(iter(comparison.errors.values())))
         return
+    own = comparison.own_counts()
     st.caption(
-        f"{comparison.shared} passage(s) trouvé(s) par les trois modes. Encadrés en orange : les passages "
-        "absents du top de l'un au moins des autres modes."
+        f"{comparison.shared} passage(s) trouvé(s) par les trois modes. Passages trouvés par un seul mode : "
+        + ", ".join(f"{MODE_LABELS[mode]} {count}" for mode, count in own.items())
+        + ". Encadré orange vif : trouvé par ce seul mode ; orange pâle : absent du top de l'un des autres "
+        "modes ; sans cadre de couleur : présent dans les trois."
     )
     analyzer = searcher.store.analyzer
     terms = query_terms(question, analyzer)

@@ -65,7 +65,8 @@ def time_questions(server: AppServer, questions: list[dict[str, str]]) -> list[d
 
 
 def take_screenshots(server: AppServer, folder: Path, environment: dict[str, str]) -> list[Path]:
-    """The README's screenshots: chat with sources, drug card with interactions, compare view, login."""
+    """The README's screenshots: chat with sources, drug card with interactions, an opened source, the
+    compare view and the login page."""
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
     with browser_page(width=1440, height=2200) as page:
@@ -81,16 +82,30 @@ def take_screenshots(server: AppServer, folder: Path, environment: dict[str, str
         saved.append(folder / "chat.png")
         page.screenshot(path=str(saved[-1]))
 
-        # The interaction table and the drug cards below it, from the top of the window.
-        table = page.locator('[data-testid="stTable"]').first
-        table.evaluate("element => element.scrollIntoView({block: 'start'})")
+        # The interaction table and the drug cards below it, from the table's heading.
+        heading = message.get_by_text("Interactions médicamenteuses (thésaurus ANSM)").first
+        heading.evaluate("element => element.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(800)
-        box, outer = table.bounding_box(), message.bounding_box()
+        box, outer = heading.bounding_box(), message.bounding_box()
         saved.append(folder / "drug-card.png")
         page.screenshot(
             path=str(saved[-1]),
-            clip={"x": outer["x"], "y": max(0, box["y"] - 50), "width": outer["width"], "height": 1500},
+            clip={"x": outer["x"], "y": max(0, box["y"] - 10), "width": outer["width"], "height": 1500},
         )
+
+        # A retrieved passage opened: origin, link, ranks and scores per retriever, highlighted text. The
+        # first numbered sources are the drug and interaction cards; the first passage follows them.
+        expanders = message.locator('[data-testid="stExpander"]')
+        labels = [expanders.nth(i).locator("summary").inner_text() for i in range(expanders.count())]
+        cards = ("Fiche médicament", "Interactions (thésaurus ANSM)")
+        first_passage = next((i for i, label in enumerate(labels) if not any(c in label for c in cards)), -1)
+        passage = expanders.nth(first_passage if first_passage >= 0 else expanders.count() - 1)
+        passage.locator("summary").click()
+        passage.locator(".esc-passage").wait_for(timeout=60_000)
+        passage.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        saved.append(folder / "source.png")
+        passage.screenshot(path=str(saved[-1]))
 
         page.get_by_text("Comparaison des modes").click()
         page.locator(".esc-compare").first.wait_for(timeout=120_000)

@@ -1,8 +1,10 @@
 """One question through bm25, dense and hybrid retrieval, side by side, with the passages that differ.
 
 A passage "differs" when it is in the top k of some modes but not of all three: those are the ones that
-show what each retriever brings (or misses). Each mode runs the same Haystack query pipeline as
-``esculape search`` and the answers (:class:`pipelines.retrieval.searcher.Searcher`).
+show what each retriever brings (or misses). Two tiers are marked, because dense retrieval often shares no
+passage with the other two, which would otherwise mark every card alike: a passage *only* this mode found
+(strong), and one that another mode found too but not all (light). Each mode runs the same Haystack query
+pipeline as ``esculape search`` and the answers (:class:`pipelines.retrieval.searcher.Searcher`).
 """
 
 import html
@@ -39,6 +41,14 @@ class Comparison:
     def differs(self, document: Document) -> bool:
         """True when the passage is missing from the top k of at least one mode that ran."""
         return len(self.modes_of(document)) < len(self.runs)
+
+    def only_here(self, document: Document) -> bool:
+        """True when no other mode that ran has this passage in its top k (and more than one mode ran)."""
+        return len(self.runs) > 1 and len(self.modes_of(document)) == 1
+
+    def own_counts(self) -> dict[str, int]:
+        """Per mode, how many of its passages no other mode found."""
+        return {mode: sum(self.only_here(d) for d in documents) for mode, documents in self.runs.items()}
 
     @property
     def shared(self) -> int:
@@ -82,7 +92,8 @@ def card_html(
     preview_chars: int = 320,
 ) -> str:
     """One passage of a mode's column as safe HTML: rank, title, origin, score, which modes miss it, and
-    the start of its text with the question's terms marked. A passage that differs gets ``esc-differs``.
+    the start of its text with the question's terms marked. A passage that differs gets ``esc-differs``,
+    one that only this mode found ``esc-only`` as well.
 
     :param labels: French names of the sources (``bdpm`` → « Base de données publique des médicaments »).
     """
@@ -90,7 +101,12 @@ def card_html(
     differs = comparison.differs(document)
     present = comparison.modes_of(document)
     missing = [MODE_NAMES.get(name, name) for name in comparison.runs if name not in present]
-    badge = f"absent de : {', '.join(missing)}" if differs else "présent dans les trois modes"
+    if comparison.only_here(document):
+        badge = "trouvé par ce seul mode"
+    elif differs:
+        badge = f"absent de : {', '.join(missing)}"
+    else:
+        badge = "présent dans les trois modes"
     title = highlight(meta.get("title", "") or passage_id(document), terms, analyzer)
     origin = labels.get(meta.get("source"), meta.get("source", ""))
     date = meta.get("date") or meta.get("version") or "s. d."
@@ -98,7 +114,9 @@ def card_html(
     score = (meta.get("scores") or {}).get(mode)
     score_text = f" · score {score:.4f}" if isinstance(score, float) else ""
     body = highlight(document.content or "", terms, analyzer, max_chars=preview_chars)
-    css = "esc-compare esc-differs" if differs else "esc-compare"
+    css = "esc-compare"
+    if differs:
+        css += " esc-differs esc-only" if comparison.only_here(document) else " esc-differs"
     return (
         f'<div class="{css}"><strong>{rank}. {title}</strong>'
         f'<div class="esc-meta">{where}{score_text} · {html.escape(badge)}</div><div>{body}</div></div>'

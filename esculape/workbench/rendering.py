@@ -93,37 +93,51 @@ def rank_rows(source: dict[str, Any], mode: str) -> list[dict[str, str]]:
     return rows
 
 
+# Characters of an entry's mechanism in the interaction table; the whole text is in the check's source.
+MECHANISM_CHARS = 220
+_COLUMNS = ["Médicaments", "Entrée du thésaurus", "Niveau", "Conduite à tenir", "Mécanisme et risque"]
+
+
 def interaction_frame(interactions: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per thesaurus level between two drugs of the question, most severe first."""
+    """One row per thesaurus level between two drugs of the question, most severe first.
+
+    The thesaurus writes most interactions twice, once under each side (« APIXABAN + INHIBITEURS PUISSANTS
+    DU CYP3A4 » and « INHIBITEURS PUISSANTS DU CYP3A4 + APIXABAN »); a mirrored entry with the same levels
+    is shown once, marked as listed under both sides.
+    """
     rows = []
     for check in interactions:
         pair = " + ".join(check.get("substances", []))
         if not check.get("entries"):
-            rows.append(
-                {
-                    "Médicaments": pair,
-                    "Entrée du thésaurus": "—",
-                    "Niveau": "Aucune interaction répertoriée",
-                    "Conduite à tenir": "",
-                    "_rank": 5,
-                }
-            )
+            empty = [pair, "—", "Aucune interaction répertoriée", "", ""]
+            rows.append({**dict(zip(_COLUMNS, empty, strict=True)), "_rank": 5})
+        shown: dict[tuple, dict[str, Any]] = {}
         for entry in check.get("entries", []):
+            sides, levels = entry.get("sides", []), entry.get("levels", [])
+            key = (frozenset(fold(side) for side in sides), tuple(fold(level) for level in levels))
+            if key in shown:
+                shown[key]["mirrored"] = True
+                continue
+            shown[key] = {"entry": entry, "mirrored": False}
+        for item in shown.values():
+            entry = item["entry"]
             scope = " (classe)" if entry.get("class_level") else ""
+            both = " — inscrite sous les deux entrées" if item["mirrored"] else ""
+            conduct = entry.get("conduct", [])
             for index, level in enumerate(entry.get("levels", [])):
-                conduct = entry.get("conduct", [])
                 rows.append(
                     {
                         "Médicaments": pair,
-                        "Entrée du thésaurus": " + ".join(entry.get("sides", [])) + scope,
+                        "Entrée du thésaurus": " + ".join(entry.get("sides", [])) + scope + both,
                         "Niveau": level,
                         "Conduite à tenir": conduct[index] if index < len(conduct) else "",
+                        "Mécanisme et risque": _shorten(
+                            " ".join((entry.get("mechanism") or "").split()), MECHANISM_CHARS
+                        ),
                         "_rank": severity(level).rank,
                     }
                 )
-    frame = pd.DataFrame(
-        rows, columns=["Médicaments", "Entrée du thésaurus", "Niveau", "Conduite à tenir", "_rank"]
-    )
+    frame = pd.DataFrame(rows, columns=[*_COLUMNS, "_rank"])
     return frame.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 

@@ -61,6 +61,7 @@ def test_interaction_table_is_sorted_by_severity_and_coloured():
                     "sides": ["C", "D"],
                     "levels": ["CONTRE-INDICATION"],
                     "conduct": ["Ne pas associer"],
+                    "mechanism": "Risque de\nrhabdomyolyse.",
                     "class_level": True,
                 },
             ],
@@ -69,5 +70,25 @@ def test_interaction_table_is_sorted_by_severity_and_coloured():
     frame = interaction_frame(interactions)
     assert list(frame["Niveau"]) == ["CONTRE-INDICATION", "A prendre en compte"]
     assert frame["Entrée du thésaurus"][0] == "C + D (classe)"
+    assert frame["Mécanisme et risque"][0] == "Risque de rhabdomyolyse."
     html = style_levels(frame).to_html()
     assert "background-color: #b71c1c" in html and "background-color: #1565c0" in html
+
+
+def test_an_interaction_written_under_both_sides_is_shown_once():
+    entry = {"levels": ["Association DECONSEILLEE"], "conduct": [""], "class_level": True, "mechanism": "m"}
+    interactions = [
+        {
+            "substances": ["apixaban", "clarithromycine"],
+            "entries": [
+                {**entry, "sides": ["APIXABAN", "INHIBITEURS PUISSANTS DU CYP3A4"]},
+                {**entry, "sides": ["INHIBITEURS PUISSANTS DU CYP3A4", "APIXABAN"]},
+                {**entry, "sides": ["SUBSTRATS À RISQUE DU CYP3A4", "INHIBITEURS PUISSANTS DU CYP3A4"],
+                 "levels": ["A prendre en compte"]},
+            ],
+        }
+    ]  # fmt: skip
+    frame = interaction_frame(interactions)
+    assert list(frame["Niveau"]) == ["Association DECONSEILLEE", "A prendre en compte"]
+    assert frame["Entrée du thésaurus"][0].endswith("(classe) — inscrite sous les deux entrées")
+    assert "deux entrées" not in frame["Entrée du thésaurus"][1]
