@@ -22,10 +22,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from esculape import processes
 
 logger = logging.getLogger(__name__)
 
@@ -111,27 +112,17 @@ class AppServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The app exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__(None, None, None)
-        raise RuntimeError(f"The app did not answer on {self.url} within {START_TIMEOUT:.0f} s")
+        try:
+            processes.wait_until_ready(f"{self.url}/_stcore/health", self.process, START_TIMEOUT)
+        except processes.ServiceNotReadyError as error:
+            self.__exit__(None, None, None)
+            raise RuntimeError(
+                f"The app did not start on {self.url} ({error}); see {self.log_path}"
+            ) from None
+        return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         self._log.close()
 
 

@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -44,7 +43,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ragas.llms.base import InstructorBaseRagasLLM
 
-from esculape.settings import REPO_ROOT, Settings
+from esculape.processes import ServiceNotReadyError, stop
+from esculape.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -135,49 +135,18 @@ class JudgeEndpoint:
         if backend == "openai":
             return cls(url=target, model=model, label=f"openai · {model or target}")
 
-        path = gguf_path(target, settings)
-        command = [
-            sys.executable, "-m", "pipelines.generators.serve", str(path),
-            "--port", "0", "--ctx", str(context_window), "--alias", path.name,
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        first_line = process.stdout.readline().strip()
-        if not first_line.startswith("listening on "):
-            process.kill()
-            raise JudgeError(
-                f"the llama.cpp server for {path.name} did not start: {process.stderr.read()[-500:]}"
-            )
-        base = first_line.removeprefix("listening on ")
-        endpoint = cls(url=f"{base}/v1", model=path.name, label=f"llamacpp · {path.name}", process=process)
-        endpoint._wait_until_healthy(base)
-        return endpoint
+        from pipelines.generators.serve import launch
 
-    def _wait_until_healthy(self, base: str) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise JudgeError(f"the judge server exited with code {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.close()
-        raise JudgeError(f"the judge server at {base} was not ready after {SERVER_START_TIMEOUT:.0f} s")
+        path = gguf_path(target, settings)
+        try:
+            process, base = launch(path, ctx=context_window, alias=path.name, timeout=SERVER_START_TIMEOUT)
+        except ServiceNotReadyError as error:
+            raise JudgeError(f"the judge server for {path.name} did not start: {error}") from error
+        return cls(url=f"{base}/v1", model=path.name, label=f"llamacpp · {path.name}", process=process)
 
     def close(self) -> None:
         """Stop the server this endpoint started (nothing for an ``openai:`` judge)."""
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self.process = None
 
     def __enter__(self) -> JudgeEndpoint:

@@ -9,25 +9,58 @@ Run::
 
     .venv/bin/python -m pipelines.generators.serve path/to/model.gguf --port 8080 [--api-key KEY]
     .venv/bin/python -m pipelines.generators.serve smollm2 --port 0      # the packaged SmolLM2, any free port
+
+From Python, :func:`launch` starts it as a child process on a free port and waits until it answers.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from esculape.processes import ServiceNotReadyError, stop, wait_until_ready
 from pipelines.generators.base import GeneratorError
 from pipelines.generators.models import check_gguf_header, smollm2_path
 
-__all__ = ["main"]
+__all__ = ["launch", "main"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _model_path(name: str) -> Path:
     return smollm2_path() if name == "smollm2" else Path(name).expanduser()
+
+
+def launch(model: str | Path, ctx: int = 4096, alias: str = "", timeout: float = 120.0):
+    """Start this server in a child process on a free port of 127.0.0.1 and wait until it is healthy.
+
+    :param model: a .gguf path, or ``smollm2``.
+    :returns: ``(process, base_url)``, the URL without ``/v1``; stop the process with
+        :func:`esculape.processes.stop`.
+    :raises ServiceNotReadyError: the server did not start (the message holds the end of its error output).
+    """
+    command = [sys.executable, "-m", "pipelines.generators.serve", str(model), "--port", "0"]
+    command += ["--ctx", str(ctx)]
+    command += ["--alias", alias] if alias else []
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    first_line = process.stdout.readline().strip()
+    if not first_line.startswith("listening on "):
+        stop(process)
+        raise ServiceNotReadyError(f"llama.cpp's server did not start: {process.stderr.read()[-500:]}")
+    base = first_line.removeprefix("listening on ")
+    try:
+        wait_until_ready(f"{base}/health", process, timeout)
+    except ServiceNotReadyError:
+        stop(process)
+        raise
+    return process, base
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from esculape.processes import stop
 from pipelines.generators.llamacpp import LlamaCppGenerator
 from pipelines.generators.models import smollm2_path
+from pipelines.generators.serve import launch
 from pipelines.generators.streaming import TimeLimits
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -38,45 +37,15 @@ def smollm2_generator(smollm2: Path) -> Iterator[LlamaCppGenerator]:
     generator.close()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"llama.cpp server exited with {process.returncode}: {process.stderr.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"llama.cpp server at {url} not healthy after {SERVER_START_TIMEOUT:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[str]:
     """A real llama.cpp server (``python -m pipelines.generators.serve``) serving SmolLM2 on a free port
     of 127.0.0.1; yields its ``/v1`` URL and stops it after the session."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.generators.serve", "smollm2", "--port", "0", "--ctx", "2048"],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, url = launch("smollm2", ctx=2048, timeout=SERVER_START_TIMEOUT)
     try:
-        first_line = process.stdout.readline().strip()
-        if not first_line.startswith("listening on "):
-            raise RuntimeError(f"llama.cpp server did not start: {first_line!r} {process.stderr.read()}")
-        url = first_line.removeprefix("listening on ")
-        _wait_until_healthy(url, process)
         yield f"{url}/v1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _sse(payload: dict) -> bytes:
