@@ -7,7 +7,7 @@ The four RAGAS metrics (``ragas.metrics.collections``, French prompts from :mod:
 - **faithfulness**: share of the answer's statements that the sources support;
 - **answer_relevancy**: cosine between the question and ``strictness`` questions the judge writes back from
   the answer (Esculape's embedder), 0 when the answer evades;
-- **context_precision**: RAGAS' ``ContextPrecision`` (no reference): average precision of the sources,
+- **context_precision**: RAGAS' ``ContextPrecisionWithoutReference``: average precision of the sources,
   each judged useful or not to reach the answer, in the order they were given to the model;
 - **context_recall**: share of the reference's statements the sources support (references: see
   :mod:`.answers`; *not computed* without one).
@@ -204,7 +204,12 @@ class Score:
 
 
 def _build_metrics(judge: Any, embeddings: Any, config: FaithfulnessConfig) -> dict[str, Any]:
-    from ragas.metrics.collections import AnswerRelevancy, ContextPrecision, ContextRecall, Faithfulness
+    from ragas.metrics.collections import (
+        AnswerRelevancy,
+        ContextPrecisionWithoutReference,
+        ContextRecall,
+        Faithfulness,
+    )
 
     from .prompts import use_french_prompts
 
@@ -213,7 +218,7 @@ def _build_metrics(judge: Any, embeddings: Any, config: FaithfulnessConfig) -> d
         "answer_relevancy": lambda: AnswerRelevancy(
             llm=judge, embeddings=embeddings, strictness=config.strictness
         ),
-        "context_precision": lambda: ContextPrecision(llm=judge),
+        "context_precision": lambda: ContextPrecisionWithoutReference(llm=judge),
         "context_recall": lambda: ContextRecall(llm=judge),
     }
     return {name: use_french_prompts(built[name]()) for name in config.metrics}
@@ -246,7 +251,7 @@ def _score_one(metric_name: str, metric: Any, record: dict[str, Any]) -> tuple[f
         value = float(_run_sync(metric.ascore(**arguments)).value)
     except JudgeOutputError as error:
         return math.nan, "judge_error", str(error)[:200]
-    except (ValueError, TypeError, KeyError) as error:  # a reply that validates but cannot be scored
+    except (ValueError, KeyError) as error:  # a reply that validates but cannot be scored
         return math.nan, "judge_error", f"{type(error).__name__}: {error}"[:200]
     return value, ("nan" if math.isnan(value) else "ok"), ""
 

@@ -81,6 +81,9 @@ def test_metrics_plumbing_with_a_real_judge(smollm2_judge, tmp_path):
             assert row["mean"] is None
     for score in run.scores:
         assert (score.status == "ok") == (score.value is not None and not math.isnan(score.value))
+    # Every metric reached the judge: a NaN may come from its reply, never from how the metric was called.
+    calls = [score.detail for score in run.scores if score.status == "judge_error"]
+    assert not [detail for detail in calls if "unexpected keyword" in detail], calls
 
     payload = json.loads((tmp_path / run.paths["summary"].rsplit("/", 1)[1]).read_text(encoding="utf-8"))
     assert payload["judge"].startswith("llamacpp · SmolLM2")

@@ -4,7 +4,12 @@ import json
 import re
 
 import pytest
-from ragas.metrics.collections import AnswerRelevancy, ContextPrecision, ContextRecall, Faithfulness
+from ragas.metrics.collections import (
+    AnswerRelevancy,
+    ContextPrecisionWithoutReference,
+    ContextRecall,
+    Faithfulness,
+)
 
 from evals.faithfulness.judge import JudgeEndpoint, JudgeLLM
 from evals.faithfulness.prompts import use_french_prompts
@@ -26,7 +31,7 @@ def _metrics():
     return [
         Faithfulness(llm=judge),
         AnswerRelevancy(llm=judge, embeddings=embeddings),
-        ContextPrecision(llm=judge),
+        ContextPrecisionWithoutReference(llm=judge),
         ContextRecall(llm=judge),
     ]
 
