@@ -10,9 +10,12 @@ What is read (the latest file of each kind, by the time stamp in its name):
 | section | files | command |
 |---|---|---|
 | retrieval | ``retrieval-summary-*.json`` (embedded store, test split, all) | ``esculape eval retrieval`` |
+| ingest, latency | ``bench_retrieval-*.json`` (cold ingest; latency) | ``python -m evals.bench_retrieval`` |
 | exam MCQ | ``mcq-*.json``, latest per dataset, split and mode | ``esculape eval mcq`` |
 | faithfulness | ``faithfulness-summary-*.json`` | ``esculape eval faithfulness`` |
+| interaction levels | ``bench_interactions-*.json`` | ``python -m evals.answer.bench_interactions`` |
 | answer timing | ``bench_answer-*.json`` | ``python -m evals.answer.bench_answer`` |
+| app, in a browser | ``app-ttft-*.json`` | ``python -m evals.bench_app`` |
 
 Run::
 
@@ -105,6 +108,76 @@ def retrieval_section(results_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def ingest_latency_section(results_dir: Path) -> str:
+    """Full ingest (cold cache, then nothing changed) and query latency per mode, from the benchmark."""
+    command = "python -m evals.bench_retrieval --ingest cold"
+
+    def cold(data: dict[str, Any]) -> bool:
+        return any(run.get("kind") == "cold" for run in data.get("ingest", []))
+
+    ingest_path, ingest_data = _latest(results_dir, "bench_retrieval-*.json", command, cold)
+    latency_path, latency_data = _latest(
+        results_dir, "bench_retrieval-*.json", "python -m evals.bench_retrieval", lambda d: "latency" in d
+    )
+    run = next(run for run in ingest_data["ingest"] if run.get("kind") == "cold")
+    first, second = run["first"], run["second"]
+    latency = latency_data["latency"]
+    lines = [
+        f"**Ingest and query latency** (`{command}`; run files `evals/results/{ingest_path.name}`"
+        + (f" and `{latency_path.name}`" if latency_path != ingest_path else "")
+        + f", {ingest_data.get('cpus', '?')} CPU cores)",
+        "",
+        "| ingest of the corpus | passages | wall time | peak memory | texts embedded |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, row in (("first (fresh index, empty cache)", first), ("second (nothing changed)", second)):
+        embedded = (row.get("embedding") or {}).get("embedded", 0)
+        lines.append(
+            f"| {label} | {row['total_passages']:,} | {row['process_seconds']:.1f} s | "
+            f"{row['peak_memory_mb']:,} MB | {embedded:,} |"
+        )
+    lines += [
+        "",
+        f"| query mode ({latency['passages']:,} passages) | queries | p50 | p95 |",
+        "|---|---:|---:|---:|",
+    ]
+    for mode, row in latency["latency"].items():
+        lines.append(f"| {mode} | {row['queries']} | {row['p50_ms']:.1f} ms | {row['p95_ms']:.1f} ms |")
+    return "\n".join(lines)
+
+
+def interactions_section(results_dir: Path) -> str:
+    """Share of thesaurus pairs whose interaction card gives the exact thesaurus level."""
+    command = "python -m evals.answer.bench_interactions"
+    path, data = _latest(results_dir, "bench_interactions-*.json", command)
+    misses = len(data.get("misses", []))
+    return (
+        f"**Interaction levels** (`{command}`; run file `evals/results/{path.name}`): "
+        f"{data['exact']:,} of {data['pairs']:,} thesaurus pairs (two substances, or a substance and a "
+        f"class) get the exact thesaurus level through drug detection and the structured step "
+        f"({100 * data['share']:.2f} %, {misses} miss(es))."
+    )
+
+
+def app_section(results_dir: Path) -> str:
+    """Time from the question to the first streamed token, and to the whole answer, in a real browser."""
+    command = "python -m evals.bench_app"
+    path, data = _latest(results_dir, "app-ttft-*.json", command)
+    summary = data["summary"]
+    return "\n".join(
+        [
+            f"**The app in a browser** (`{command}`; run file `evals/results/{path.name}`): "
+            f"{summary['browser']}, model `{summary['llm']}`, one fresh session per question.",
+            "",
+            "| questions | first streamed token p50 / p95 | whole answer p50 / p95 |",
+            "|---:|---:|---:|",
+            f"| {summary['questions']} "
+            f"| {summary['first_token_p50']:.1f} s / {summary['first_token_p95']:.1f} s "
+            f"| {summary['total_p50']:.1f} s / {summary['total_p95']:.1f} s |",
+        ]
+    )
+
+
 def mcq_section(results_dir: Path) -> str:
     """The table of the latest MCQ run per dataset, split and mode (the run's own ``.md`` table)."""
     latest: dict[tuple[str, str, str], tuple[Path, dict[str, Any]]] = {}
@@ -130,29 +203,51 @@ def mcq_section(results_dir: Path) -> str:
 
 
 def faithfulness_section(results_dir: Path) -> str:
-    """Each RAGAS metric with its NaN share, the runs, the judge and the wall time."""
-    path, data = _latest(
-        results_dir,
-        "faithfulness-summary-*.json",
-        "esculape eval faithfulness",
-        lambda d: d.get("counts", {}).get("judged", 0) > 0,
-    )
-    settings, counts = data["settings"], data["counts"]
-    skipped = ", ".join(f"{n} {why}" for why, n in counts["skipped"].items() if n) or "none"
-    lines = [
-        f"**Faithfulness** (`esculape eval faithfulness`; run file `evals/results/{path.name}`, "
-        f"{data['date'][:10]}): answers by {data['model']}, judged by {data['judge']}, "
-        f"{counts['judged']} of {counts['answers']} answers judged (set aside: {skipped}), "
-        f"{settings['runs']} run(s), wall time {data['wall_seconds']:.0f} s, prompts in French.",
-        "",
-        "| metric | mean | spread over runs | NaN share | scored / attempted | not computed |",
-        "|---|---:|---:|---:|---:|---:|",
+    """Each RAGAS metric with its NaN share, the runs, the judge and the wall time.
+
+    A metric comes from the latest run that judged it (``--metrics`` reruns one metric on cached answers),
+    and each row names its run file.
+    """
+    command = "esculape eval faithfulness"
+    runs = [
+        (path, data)
+        for path in sorted(results_dir.glob("faithfulness-summary-*.json"), key=_stamp, reverse=True)
+        if (data := _load(path)).get("counts", {}).get("judged", 0) > 0
     ]
-    for name, row in data["summary"].items():
+    if not runs:
+        raise ReportError(
+            f"no faithfulness-summary-*.json in {_shown(results_dir)} that fits the README: "
+            f"run `{command}` first"
+        )
+    rows: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path, data in runs:
+        for name, row in data["summary"].items():
+            if name not in rows and (row.get("attempted") or row.get("not_computed")):
+                rows[name] = (path, row)
+    used = [(path, data) for path, data in runs if any(path == chosen for chosen, _ in rows.values())]
+    lines = [f"**Faithfulness** (`{command}`), prompts in French:", ""]
+    for path, data in used:
+        settings, counts = data["settings"], data["counts"]
+        skipped = ", ".join(f"{n} {why}" for why, n in counts["skipped"].items() if n) or "none"
+        lines.append(
+            f"- `evals/results/{path.name}` ({data['date'][:10]}): answers by {data['model']}, judged by "
+            f"{data['judge']}, {counts['judged']} of {counts['answers']} answers judged (set aside: "
+            f"{skipped}), {settings['runs']} run(s), wall time {data['wall_seconds']:.0f} s"
+        )
+    lines += [
+        "",
+        "| metric | mean | spread over runs | NaN share | scored / attempted | not computed | run file |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    order = ("faithfulness", "answer_relevancy", "context_precision", "context_recall")
+    order += ("haystack_faithfulness",)
+    ranked = sorted(rows, key=lambda name: order.index(name) if name in order else len(order))
+    for name in ranked:
+        path, row = rows[name]
         share = "–" if row["nan_share"] is None else f"{100 * row['nan_share']:.0f} %"
         lines.append(
             f"| {name} | {_number(row['mean'])} | {_number(row['spread'])} | {share} | "
-            f"{row['scored']} / {row['attempted']} | {row['not_computed']} |"
+            f"{row['scored']} / {row['attempted']} | {row['not_computed']} | {_stamp(path)} |"
         )
     return "\n".join(lines)
 
@@ -184,15 +279,21 @@ def answer_timing_section(results_dir: Path) -> str:
 
 TITLES = {
     "retrieval": "Retrieval",
+    "ingest_latency": "Ingest and query latency",
     "mcq": "Exam MCQ",
     "faithfulness": "Faithfulness",
+    "interactions": "Interaction levels",
     "answer_timing": "Answer timing",
+    "app": "The app in a browser",
 }
 SECTIONS: dict[str, Callable[[Path], str]] = {
     "retrieval": retrieval_section,
+    "ingest_latency": ingest_latency_section,
     "mcq": mcq_section,
     "faithfulness": faithfulness_section,
+    "interactions": interactions_section,
     "answer_timing": answer_timing_section,
+    "app": app_section,
 }
 
 
