@@ -112,14 +112,16 @@ def ingest_latency_section(results_dir: Path) -> str:
     """Full ingest (cold cache, then nothing changed) and query latency per mode, from the benchmark."""
     command = "python -m evals.bench_retrieval --ingest cold"
 
-    def cold(data: dict[str, Any]) -> bool:
-        return any(run.get("kind") == "cold" for run in data.get("ingest", []))
+    def cold_run(data: dict[str, Any]) -> dict[str, Any] | None:
+        return next((run for run in data.get("ingest", []) if run.get("kind") == "cold"), None)
 
-    ingest_path, ingest_data = _latest(results_dir, "bench_retrieval-*.json", command, cold)
+    ingest_path, ingest_data = _latest(
+        results_dir, "bench_retrieval-*.json", command, lambda d: cold_run(d) is not None
+    )
     latency_path, latency_data = _latest(
         results_dir, "bench_retrieval-*.json", "python -m evals.bench_retrieval", lambda d: "latency" in d
     )
-    run = next(run for run in ingest_data["ingest"] if run.get("kind") == "cold")
+    run = cold_run(ingest_data)
     first, second = run["first"], run["second"]
     latency = latency_data["latency"]
     lines = [
@@ -202,6 +204,16 @@ def mcq_section(results_dir: Path) -> str:
     return "\n\n".join(blocks)
 
 
+# Row order of the faithfulness table: the RAGAS metrics as judged, then the Haystack cross-check.
+FAITHFULNESS_ROWS = (
+    "faithfulness",
+    "answer_relevancy",
+    "context_precision",
+    "context_recall",
+    "haystack_faithfulness",
+)
+
+
 def faithfulness_section(results_dir: Path) -> str:
     """Each RAGAS metric with its NaN share, the runs, the judge and the wall time.
 
@@ -224,7 +236,8 @@ def faithfulness_section(results_dir: Path) -> str:
         for name, row in data["summary"].items():
             if name not in rows and (row.get("attempted") or row.get("not_computed")):
                 rows[name] = (path, row)
-    used = [(path, data) for path, data in runs if any(path == chosen for chosen, _ in rows.values())]
+    chosen = {path for path, _ in rows.values()}
+    used = [(path, data) for path, data in runs if path in chosen]
     lines = [f"**Faithfulness** (`{command}`), prompts in French:", ""]
     for path, data in used:
         settings, counts = data["settings"], data["counts"]
@@ -239,9 +252,8 @@ def faithfulness_section(results_dir: Path) -> str:
         "| metric | mean | spread over runs | NaN share | scored / attempted | not computed | run file |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
-    order = ("faithfulness", "answer_relevancy", "context_precision", "context_recall")
-    order += ("haystack_faithfulness",)
-    ranked = sorted(rows, key=lambda name: order.index(name) if name in order else len(order))
+    rank = {name: index for index, name in enumerate(FAITHFULNESS_ROWS)}
+    ranked = sorted(rows, key=lambda name: rank.get(name, len(rank)))
     for name in ranked:
         path, row = rows[name]
         share = "–" if row["nan_share"] is None else f"{100 * row['nan_share']:.0f} %"

@@ -101,7 +101,8 @@ def card_html(
     differs = comparison.differs(document)
     present = comparison.modes_of(document)
     missing = [MODE_NAMES.get(name, name) for name in comparison.runs if name not in present]
-    if comparison.only_here(document):
+    only = comparison.only_here(document)
+    if only:
         badge = "trouvé par ce seul mode"
     elif differs:
         badge = f"absent de : {', '.join(missing)}"
@@ -116,7 +117,7 @@ def card_html(
     body = highlight(document.content or "", terms, analyzer, max_chars=preview_chars)
     css = "esc-compare"
     if differs:
-        css += " esc-differs esc-only" if comparison.only_here(document) else " esc-differs"
+        css += " esc-differs esc-only" if only else " esc-differs"
     return (
         f'<div class="{css}"><strong>{rank}. {title}</strong>'
         f'<div class="esc-meta">{where}{score_text} · {html.escape(badge)}</div><div>{body}</div></div>'

@@ -24,19 +24,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from esculape.processes import ServiceNotReadyError, stop, wait_until_ready
+from esculape.settings import REPO_ROOT
 from pipelines.generators.base import GeneratorError
 from pipelines.generators.models import check_gguf_header, smollm2_path
 
 __all__ = ["launch", "main"]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _model_path(name: str) -> Path:
     return smollm2_path() if name == "smollm2" else Path(name).expanduser()
 
 
-def launch(model: str | Path, ctx: int = 4096, alias: str = "", timeout: float = 120.0):
+def launch(
+    model: str | Path, ctx: int = 4096, alias: str = "", timeout: float = 120.0
+) -> tuple[subprocess.Popen[str], str]:
     """Start this server in a child process on a free port of 127.0.0.1 and wait until it is healthy.
 
     :param model: a .gguf path, or ``smollm2``.
