@@ -165,11 +165,16 @@ def test_cli_reports_an_unreachable_cluster_without_a_traceback(command, tmp_pat
     import subprocess
     import sys
 
+    # A one-file corpus of its own, so that the cluster is what fails, with or without ../shared/data.
+    documents = tmp_path / "corpus" / "documents"
+    documents.mkdir(parents=True)
+    (documents / "protocole.md").write_text("# Protocole local\n\nLe paracétamol est un antalgique.\n")
     env = {
         **os.environ,
         "ESCULAPE_STORE": "opensearch",
         "ESCULAPE_OPENSEARCH_URL": "http://127.0.0.1:1",
-        "ESCULAPE_DATA_DIR": str(tmp_path),
+        "ESCULAPE_DATA_DIR": str(tmp_path / "data"),
+        "ESCULAPE_CORPUS": str(tmp_path / "corpus"),
     }
     result = subprocess.run(
         [sys.executable, "-m", "esculape.cli", *command], capture_output=True, text=True, env=env, timeout=300
