@@ -168,7 +168,8 @@ def test_cli_reports_an_unreachable_cluster_without_a_traceback(command, tmp_pat
     # A one-file corpus of its own, so that the cluster is what fails, with or without ../shared/data.
     documents = tmp_path / "corpus" / "documents"
     documents.mkdir(parents=True)
-    (documents / "protocole.md").write_text("# Protocole local\n\nLe paracétamol est un antalgique.\n")
+    protocol = "# Protocole local\n\nLe paracétamol est un antalgique.\n"
+    (documents / "protocole.md").write_text(protocol, encoding="utf-8")
     env = {
         **os.environ,
         "ESCULAPE_STORE": "opensearch",
